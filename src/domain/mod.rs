@@ -1,0 +1,23 @@
+//! Pure types and rules: no I/O, no async. Everything the server, the client and the console
+//! agree on lives here, so they cannot drift.
+
+pub mod action;
+pub mod assessment;
+pub mod audit;
+pub mod classification;
+pub mod clock;
+pub mod deadlines;
+pub mod incident;
+pub mod lifecycle;
+pub mod role;
+pub mod text;
+pub mod wire;
+
+pub use action::{Action, ActionPatch, ActionStatus, NewAction};
+pub use classification::{
+    BreachType, Classification, Location, RootCause, RootCauseCategory, Severity, Subtype,
+};
+pub use incident::{
+    Determination, Incident, IncidentPatch, NewReport, Note, SimilarRef, Source, Status,
+};
+pub use role::{Permission, Role};

@@ -1,0 +1,4 @@
+//! triage-console: HIPAA incident and near-miss handling — a domain model, an HTTP API over a
+//! real database, a client, fuzzy search and a keyboard-driven console.
+
+pub mod domain;
