@@ -2,3 +2,4 @@
 //! real database, a client, fuzzy search and a keyboard-driven console.
 
 pub mod domain;
+pub mod store;

@@ -222,3 +222,44 @@ mod tests {
         );
     }
 }
+
+/// The top-level fields that differ between two JSON objects, as (before, after) objects.
+/// `version` is always included in `after` so events can be rebuilt from the trail.
+pub fn diff(
+    before: &serde_json::Value,
+    after: &serde_json::Value,
+) -> (serde_json::Value, serde_json::Value) {
+    use serde_json::{Map, Value};
+    let empty = Map::new();
+    let b = before.as_object().unwrap_or(&empty);
+    let a = after.as_object().unwrap_or(&empty);
+    let mut out_b = Map::new();
+    let mut out_a = Map::new();
+    for (key, value) in a {
+        let old = b.get(key).unwrap_or(&Value::Null);
+        if old != value && key != "updated_at" && key != "version" {
+            out_b.insert(key.clone(), old.clone());
+            out_a.insert(key.clone(), value.clone());
+        }
+    }
+    if let Some(v) = a.get("version") {
+        out_a.insert("version".into(), v.clone());
+    }
+    (Value::Object(out_b), Value::Object(out_a))
+}
+
+#[cfg(test)]
+mod diff_tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn only_changed_fields_and_version() {
+        let (b, a) = diff(
+            &json!({"title": "x", "site": "N", "version": 1}),
+            &json!({"title": "y", "site": "N", "version": 2}),
+        );
+        assert_eq!(b, json!({"title": "x"}));
+        assert_eq!(a, json!({"title": "y", "version": 2}));
+    }
+}
