@@ -1,5 +1,10 @@
 //! triage-console: HIPAA incident and near-miss handling — a domain model, an HTTP API over a
 //! real database, a client, fuzzy search and a keyboard-driven console.
 
+pub mod cli;
+pub mod client;
+pub mod commands;
+pub mod config;
 pub mod domain;
+pub mod server;
 pub mod store;

@@ -135,6 +135,8 @@ pub struct Classification {
     pub tags: Vec<String>,
     /// Whether the organisation acts as a business associate for this incident (164.410).
     pub business_associate: bool,
+    /// Individuals whose contact details are missing (substitute notice at 10 or more).
+    pub missing_contacts: u64,
 }
 
 impl Classification {

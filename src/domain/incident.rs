@@ -148,6 +148,12 @@ pub struct Incident {
     /// Closest past incidents (read-only, on GET of one incident).
     #[serde(default)]
     pub similar: Vec<SimilarRef>,
+    /// The determination the rules suggest, with reasons (read-only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suggestion: Option<super::assessment::Suggestion>,
+    /// "misdirected fax · North · 7 in 90 days, 19 in a year" (read-only, on GET of one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recurrence: Option<String>,
     /// Optimistic-concurrency version; starts at 1.
     pub version: i64,
     /// Creation time.

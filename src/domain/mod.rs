@@ -6,6 +6,7 @@ pub mod assessment;
 pub mod audit;
 pub mod classification;
 pub mod clock;
+pub mod clocks;
 pub mod deadlines;
 pub mod incident;
 pub mod lifecycle;

@@ -200,6 +200,8 @@ pub trait Store: Send + Sync {
         after_seq: i64,
         limit: usize,
     ) -> Result<Vec<ServerEvent>, StoreError>;
+    /// The newest audit sequence number (0 when the trail is empty).
+    async fn latest_seq(&self) -> Result<i64, StoreError>;
     /// Records an audit entry that changes no incident (token issued, login refused…).
     async fn record(&self, change: Change, at: DateTime<Utc>) -> Result<i64, StoreError>;
     /// Stores a new token.

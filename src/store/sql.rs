@@ -801,6 +801,13 @@ impl Store for SqlStore {
         Ok(out)
     }
 
+    async fn latest_seq(&self) -> Result<i64, StoreError> {
+        Ok(sqlx::query("SELECT COALESCE(MAX(seq), 0) AS n FROM audit")
+            .fetch_one(&self.pool)
+            .await?
+            .try_get::<i64, _>("n")?)
+    }
+
     async fn record(&self, change: Change, at: DateTime<Utc>) -> Result<i64, StoreError> {
         let mut w = self.begin_write().await?;
         let seq = append_audit(&mut w.tx, &change, at).await?;

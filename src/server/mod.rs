@@ -1,0 +1,210 @@
+//! The incident API: axum over tokio on a real database. `start` binds, serves and returns a
+//! handle, so `triage serve`, the console's embedded server and the tests run the same code.
+
+pub mod auth;
+pub mod error;
+pub mod events;
+pub mod extract;
+pub mod routes;
+pub mod service;
+
+use crate::domain::clock::{Clock, SystemClock};
+use crate::domain::clocks::ClockRules;
+use crate::domain::wire::ServerEvent;
+use crate::store::{SqlStore, Store, StoreError};
+use auth::{FailureLimiter, TokenCache};
+use axum::Router;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::sync::{Notify, broadcast, watch};
+use tokio::task::JoinHandle;
+
+/// Everything a handler needs, cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    /// The database.
+    pub store: Arc<dyn Store>,
+    /// The time source (tests inject a fixed clock).
+    pub clock: Arc<dyn Clock>,
+    /// Configured SLAs and extra deadline rules.
+    pub rules: Arc<ClockRules>,
+    /// Live events for SSE subscribers.
+    pub events: broadcast::Sender<ServerEvent>,
+    /// Wakes the event pump right after a local write.
+    pub wake: Arc<Notify>,
+    /// Recently verified tokens.
+    pub tokens: Arc<TokenCache>,
+    /// Authentication failures per address.
+    pub failures: Arc<FailureLimiter>,
+}
+
+impl AppState {
+    /// Signals that something was written, so events go out at once.
+    pub fn changed(&self) {
+        self.wake.notify_one();
+    }
+}
+
+/// How to run a server.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// Address to bind (loopback by default).
+    pub listen: SocketAddr,
+    /// Database path or URL.
+    pub db: String,
+    /// Largest request body accepted, in bytes.
+    pub body_limit: usize,
+    /// Clock rules.
+    pub rules: ClockRules,
+    /// Database pool size.
+    pub max_connections: u32,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            listen: SocketAddr::from(([127, 0, 0, 1], 7878)),
+            db: "triage.db".into(),
+            body_limit: 1024 * 1024,
+            rules: ClockRules::default(),
+            max_connections: 8,
+        }
+    }
+}
+
+/// A server running in this process.
+pub struct RunningServer {
+    /// The address it listens on (the real port when 0 was asked for).
+    pub addr: SocketAddr,
+    /// Shared state (tests use the store directly).
+    pub state: AppState,
+    shutdown: watch::Sender<bool>,
+    join: JoinHandle<()>,
+}
+
+impl RunningServer {
+    /// The base URL, e.g. `http://127.0.0.1:7878`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stops accepting, finishes in-flight requests and waits for the end.
+    pub async fn stop(self) {
+        let _ = self.shutdown.send(true);
+        let _ = self.join.await;
+    }
+
+    /// Waits until the server ends (after a signal or `stop`).
+    pub async fn wait(self) {
+        let _ = self.join.await;
+    }
+
+    /// A handle that stops the server when sent `true`.
+    pub fn stopper(&self) -> watch::Sender<bool> {
+        self.shutdown.clone()
+    }
+}
+
+/// Opens the store for `config`.
+pub async fn open_store(config: &ServerConfig) -> Result<Arc<dyn Store>, StoreError> {
+    Ok(Arc::new(
+        SqlStore::open(&config.db, config.max_connections).await?,
+    ))
+}
+
+/// Builds the shared state around a store.
+pub fn state_for(store: Arc<dyn Store>, clock: Arc<dyn Clock>, rules: ClockRules) -> AppState {
+    let (events, _) = broadcast::channel(4096);
+    AppState {
+        store,
+        clock,
+        rules: Arc::new(rules),
+        events,
+        wake: Arc::new(Notify::new()),
+        tokens: Arc::new(TokenCache::default()),
+        failures: Arc::new(FailureLimiter::default()),
+    }
+}
+
+/// The router with every route, its limits and the OpenAPI document.
+pub fn app(state: AppState, body_limit: usize) -> Router {
+    routes::router(state, body_limit)
+}
+
+/// Binds and serves until `stop` (or the returned handle's stopper) says so.
+pub async fn start(
+    config: ServerConfig,
+    clock: Option<Arc<dyn Clock>>,
+) -> Result<RunningServer, std::io::Error> {
+    let store = open_store(&config).await.map_err(std::io::Error::other)?;
+    let clock = clock.unwrap_or_else(|| Arc::new(SystemClock));
+    let state = state_for(store, clock, config.rules.clone());
+    start_with_state(config.listen, state, config.body_limit).await
+}
+
+/// Serves an already built state (tests that share a store between two servers use this).
+pub async fn start_with_state(
+    listen: SocketAddr,
+    state: AppState,
+    body_limit: usize,
+) -> Result<RunningServer, std::io::Error> {
+    let listener = TcpListener::bind(listen).await?;
+    let addr = listener.local_addr()?;
+    let (shutdown, mut rx) = watch::channel(false);
+    let pump = tokio::spawn(events::pump(state.clone(), shutdown.subscribe()));
+    let router = app(state.clone(), body_limit);
+    let join = tokio::spawn(async move {
+        let served = axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            while !*rx.borrow() {
+                if rx.changed().await.is_err() {
+                    break;
+                }
+            }
+        })
+        .await;
+        if let Err(e) = served {
+            tracing::error!(error = %e, "server ended with an error");
+        }
+        pump.abort();
+    });
+    tracing::info!(%addr, "serving");
+    Ok(RunningServer {
+        addr,
+        state,
+        shutdown,
+        join,
+    })
+}
+
+/// Waits for SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => {
+                    let _ = ctrl_c.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = ctrl_c => {},
+            _ = term.recv() => {},
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrl_c.await;
+    }
+}
+
+/// How often the event pump looks for changes made by other nodes.
+pub const EVENT_POLL: Duration = Duration::from_millis(250);
