@@ -2,4 +2,5 @@
 //! real database, a client, fuzzy search and a keyboard-driven console.
 
 pub mod domain;
+pub mod import;
 pub mod store;
