@@ -2,5 +2,6 @@
 //! real database, a client, fuzzy search and a keyboard-driven console.
 
 pub mod domain;
+pub mod export;
 pub mod import;
 pub mod store;
