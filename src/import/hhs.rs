@@ -648,7 +648,9 @@ const SUBTYPE_RULES: &[(Subtype, Rule)] = &[
 ];
 
 /// Infers the near-miss subtype analysts would name from an HHS row's type, location,
-/// description and business-associate flag (see [`SUBTYPE_RULES`] for the order).
+/// description and business-associate flag. The rules are tried most specific first: phishing,
+/// hacking, EHR snooping, stolen and lost devices, improper disposal, misdirected email, fax and
+/// mail, vendor error; `other` when none fits.
 ///
 /// A theft or loss counts as a device only when a device location (laptop, desktop, other
 /// portable device) is given: lost or stolen paper stays `other`. Misdirection and vendor error
