@@ -6,5 +6,7 @@ pub mod client;
 pub mod commands;
 pub mod config;
 pub mod domain;
+pub mod export;
+pub mod import;
 pub mod server;
 pub mod store;
