@@ -187,6 +187,8 @@ mod tests {
             ],
             deadlines: vec![],
             similar: vec![],
+            suggestion: None,
+            recurrence: None,
             version: 3,
             created_at: at(8),
             updated_at: at(17),

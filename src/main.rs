@@ -57,7 +57,7 @@ async fn run(cli: Cli) -> Result<()> {
         Some(Command::Show(a)) => commands::client_cmds::show(&settings, a).await,
         Some(Command::Mine(a)) => commands::client_cmds::mine(&settings, a.json).await,
         Some(Command::Deadlines(a)) => commands::deadlines::run(a, &settings.clock_rules()),
-        Some(Command::Import(_a)) => anyhow::bail!("PENDING_IMPORT"),
+        Some(Command::Import(a)) => commands::import::run(&settings, a).await,
         Some(Command::Export(a)) => commands::client_cmds::export(&settings, a).await,
         Some(Command::Audit(AuditCommand::Verify { json })) => {
             commands::audit::verify(&settings, *json).await

@@ -238,8 +238,8 @@ pub async fn export(settings: &Settings, args: &ExportArgs) -> Result<()> {
         None => Box::new(std::io::stdout().lock()),
     };
     match args.format {
-        ExportFormat::Csv => bail!("PENDING_EXPORT"),
-        ExportFormat::Json => bail!("PENDING_EXPORT"),
+        ExportFormat::Csv => crate::export::incidents_to_csv(&items, &mut out)?,
+        ExportFormat::Json => crate::export::incidents_to_json(&items, &mut out)?,
     }
     out.flush()?;
     eprintln!("exported {} incident(s)", items.len());

@@ -34,16 +34,34 @@ pub struct RejectedRow {
 /// Runs the import.
 pub async fn run(settings: &Settings, args: &ImportArgs) -> Result<()> {
     if args.batch == 0 || args.batch > crate::server::routes::import::MAX_BATCH {
-        bail!("--batch is 1 to {}", crate::server::routes::import::MAX_BATCH);
+        bail!(
+            "--batch is 1 to {}",
+            crate::server::routes::import::MAX_BATCH
+        );
     }
     let client = api_client(settings)?;
-    let file = std::fs::File::open(&args.file).with_context(|| format!("opening {}", args.file.display()))?;
+    let file = std::fs::File::open(&args.file)
+        .with_context(|| format!("opening {}", args.file.display()))?;
     let parsed = parse_hhs_csv(std::io::BufReader::new(file));
-    let mut summary = ImportSummary { rows: parsed.rows, created: 0, duplicates: 0, rejected: parsed.errors.iter().map(|e| RejectedRow { line: e.line, reason: e.reason.clone() }).collect() };
+    let mut summary = ImportSummary {
+        rows: parsed.rows,
+        created: 0,
+        duplicates: 0,
+        rejected: parsed
+            .errors
+            .iter()
+            .map(|e| RejectedRow {
+                line: e.line,
+                reason: e.reason.clone(),
+            })
+            .collect(),
+    };
     let total = parsed.records.len();
     let mut done = 0;
     for chunk in parsed.records.chunks(args.batch) {
-        let batch = ImportBatch { records: chunk.iter().map(|(_, r)| r.clone()).collect() };
+        let batch = ImportBatch {
+            records: chunk.iter().map(|(_, r)| r.clone()).collect(),
+        };
         match client.import(&batch).await {
             Ok(ImportOutcome { created, duplicates }) => {
                 summary.created += created;
@@ -77,6 +95,12 @@ pub async fn run(settings: &Settings, args: &ImportArgs) -> Result<()> {
     for r in &summary.rejected {
         eprintln!("line {}: {}", r.line, r.reason);
     }
-    println!("{} rows: {} imported, {} already present, {} rejected", summary.rows, summary.created, summary.duplicates, summary.rejected.len());
+    println!(
+        "{} rows: {} imported, {} already present, {} rejected",
+        summary.rows,
+        summary.created,
+        summary.duplicates,
+        summary.rejected.len()
+    );
     Ok(())
 }

@@ -3,9 +3,9 @@
 
 pub mod audit;
 pub mod client_cmds;
-pub mod deadlines;
-// pending: pub mod import;
 pub mod console;
+pub mod deadlines;
+pub mod import;
 pub mod logging;
 pub mod serve;
 pub mod token;

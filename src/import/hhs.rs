@@ -41,6 +41,9 @@ const LOCATION: usize = 6;
 const BUSINESS_ASSOCIATE: usize = 7;
 const DESCRIPTION: usize = 8;
 
+/// Tag for records where the portal says a business associate was involved.
+pub const BA_INVOLVED_TAG: &str = "business_associate_involved";
+
 /// Source name hashed into every import key, so keys from other importers never collide.
 const KEY_SOURCE: &str = "hhs-ocr-breach-portal";
 
@@ -367,6 +370,11 @@ fn parse_row(record: &csv::ByteRecord, columns: &ColumnMap) -> Result<ImportReco
         &mut tags,
     );
     let location = split_vocabulary(text[LOCATION], Location::parse, Location::Other, &mut tags);
+    if business_associate {
+        // The portal's column says a business associate was involved; our own
+        // `business_associate` flag means "we are the business associate" (164.410 clock).
+        tags.push(BA_INVOLVED_TAG.to_string());
+    }
     let entity_type = text[ENTITY_TYPE].trim();
     if !entity_type.is_empty() {
         tags.push(format!("entity_type:{entity_type}"));
@@ -408,7 +416,8 @@ fn parse_row(record: &csv::ByteRecord, columns: &ColumnMap) -> Result<ImportReco
             individuals_affected: individuals,
             residents_by_state,
             tags,
-            business_associate,
+            business_associate: false,
+            missing_contacts: 0,
         },
     })
 }
@@ -987,7 +996,14 @@ mod tests {
                 Some(Subtype::StolenDevice)
             );
             assert_eq!(records[1].description, "");
-            assert!(records[1].classification.business_associate);
+            assert!(
+                records[1]
+                    .classification
+                    .tags
+                    .iter()
+                    .any(|t| t == BA_INVOLVED_TAG)
+            );
+            assert!(!records[1].classification.business_associate);
             assert_eq!(records[1].classification.subtype, Some(Subtype::Hacking));
             assert_eq!(records[2].description, long);
             assert_eq!(records[3].description, "Screen \x1b[2J cleared");
@@ -1137,7 +1153,7 @@ mod tests {
         assert_eq!(b.classification.individuals_affected, None);
         assert_eq!(b.classification.severity, None);
         assert!(b.classification.breach_type.is_empty());
-        assert!(!b.classification.business_associate);
+        assert!(!b.classification.tags.iter().any(|t| t == BA_INVOLVED_TAG));
         assert_eq!(b.title, "Breach, Laptop — No Count Clinic");
 
         assert!(parse.errors[0].reason.contains("two-letter state code"));

@@ -36,7 +36,6 @@ fn statements(script: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut current = String::new();
     let mut in_dollar = false;
-    let mut in_trigger_body = false;
     for line in script.lines() {
         let trimmed = line.trim();
         if trimmed.starts_with("--") || trimmed.is_empty() {
@@ -45,14 +44,15 @@ fn statements(script: &str) -> Vec<String> {
         current.push_str(line);
         current.push('\n');
         in_dollar ^= line.matches("$$").count() % 2 == 1;
-        let upper = trimmed.to_ascii_uppercase();
-        if upper.starts_with("CREATE TRIGGER") && !upper.contains("EXECUTE FUNCTION") {
-            in_trigger_body = true;
-        }
-        let ends_trigger = in_trigger_body && upper.ends_with("END;");
-        if trimmed.ends_with(';') && !in_dollar && (!in_trigger_body || ends_trigger) {
+        let statement = current.to_ascii_uppercase();
+        // A SQLite trigger body (BEGIN … END;) holds semicolons of its own.
+        let in_trigger_body = statement.trim_start().starts_with("CREATE TRIGGER")
+            && statement
+                .lines()
+                .any(|l| l.trim_start().starts_with("BEGIN"))
+            && !trimmed.to_ascii_uppercase().ends_with("END;");
+        if trimmed.ends_with(';') && !in_dollar && !in_trigger_body {
             out.push(std::mem::take(&mut current));
-            in_trigger_body = false;
         }
     }
     if !current.trim().is_empty() {
