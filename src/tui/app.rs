@@ -1,0 +1,1276 @@
+//! The console's state and `update`: messages in, effects out, synchronous, no I/O. Rendering
+//! reads this state and nothing else.
+
+use super::cache::{Cache, QueueFilter, SortKey, queue_view};
+use super::command::Command;
+use super::form::{Field, Form};
+use super::input::LineInput;
+use super::keymap::{Keymap, Resolution};
+use super::msg::{Effect, Link, Msg, WriteKind, Written};
+use super::search::{LocalHit, search_cache};
+use super::theme::Theme;
+use crate::client::ClientError;
+use crate::domain::action::{ActionPatch, ActionStatus, NewAction};
+use crate::domain::wire::{Board, BoardItem, Stats};
+use crate::domain::{Incident, IncidentPatch, NewReport, Role, Status};
+use chrono::{DateTime, NaiveDate, Utc};
+use crossterm::event::KeyEvent;
+use ratatui_textarea::TextArea;
+use std::collections::HashSet;
+
+/// The panes, in tab order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pane {
+    /// Inbound queue.
+    Queue,
+    /// Classification, assessment and clocks.
+    Classify,
+    /// Root-cause notes.
+    Notes,
+    /// Owner and deadline board.
+    Board,
+    /// Escalations, most urgent first.
+    Escalations,
+    /// Trends and recurring patterns.
+    Dashboard,
+}
+
+impl Pane {
+    /// Every pane in tab order.
+    pub const ALL: [Pane; 6] = [
+        Pane::Queue,
+        Pane::Classify,
+        Pane::Notes,
+        Pane::Board,
+        Pane::Escalations,
+        Pane::Dashboard,
+    ];
+
+    /// Tab label.
+    pub fn label(self) -> &'static str {
+        match self {
+            Pane::Queue => "Queue",
+            Pane::Classify => "Classify",
+            Pane::Notes => "Notes",
+            Pane::Board => "Board",
+            Pane::Escalations => "Escalations",
+            Pane::Dashboard => "Dashboard",
+        }
+    }
+
+    /// The keymap section of the pane.
+    pub fn section(self) -> &'static str {
+        match self {
+            Pane::Queue => "queue",
+            Pane::Classify => "classify",
+            Pane::Notes => "notes",
+            Pane::Board => "board",
+            Pane::Escalations => "escalations",
+            Pane::Dashboard => "dashboard",
+        }
+    }
+}
+
+/// What a one-line prompt is for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PromptFor {
+    /// The queue filter.
+    Filter,
+    /// A text field of the form.
+    Field(Field),
+    /// A new report: `title | site`.
+    NewReport,
+    /// A new action: `title | owner | YYYY-MM-DD`.
+    AddAction,
+    /// New owner of an action.
+    Reassign(String, i64),
+    /// New due date and reason: `YYYY-MM-DD | reason`.
+    Redate(String, i64),
+    /// New incident owner.
+    AssignIncident,
+}
+
+/// What the multi-line editor is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EditorFor {
+    /// A new analysis note.
+    Note,
+    /// The root-cause summary.
+    RootCause,
+}
+
+/// A popup over the panes.
+pub enum Popup {
+    /// Key bindings, generated from the keymap.
+    Help,
+    /// Every command by name.
+    Palette {
+        /// What was typed.
+        input: LineInput,
+        /// Highlighted row.
+        selected: usize,
+    },
+    /// A one-line prompt.
+    Prompt {
+        /// Purpose.
+        purpose: PromptFor,
+        /// Text.
+        input: LineInput,
+        /// Why the last submit was refused.
+        error: Option<String>,
+    },
+    /// The multi-line editor.
+    Editor {
+        /// Purpose.
+        purpose: EditorFor,
+        /// The text area.
+        area: Box<TextArea<'static>>,
+        /// A save is in flight.
+        saving: bool,
+    },
+    /// A version conflict: someone else changed the record.
+    Conflict {
+        /// The refused patch.
+        patch: IncidentPatch,
+        /// The record as it is now.
+        current: Box<Incident>,
+    },
+    /// As-you-type search.
+    Search {
+        /// The query.
+        input: LineInput,
+        /// Results.
+        hits: Vec<LocalHit>,
+        /// Highlighted row.
+        selected: usize,
+    },
+}
+
+/// A message shown in the status line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Banner {
+    /// Text.
+    pub text: String,
+    /// Error (true) or information.
+    pub error: bool,
+    /// Tick after which it disappears.
+    pub until: u64,
+}
+
+/// Everything the console knows.
+pub struct App {
+    /// Incidents.
+    pub cache: Cache,
+    /// Queue view: indexes into the cache.
+    pub view: Vec<usize>,
+    /// Queue filter.
+    pub filter: QueueFilter,
+    /// Queue order.
+    pub sort: SortKey,
+    /// Selected row in the view.
+    pub selected: usize,
+    /// Focused pane.
+    pub pane: Pane,
+    /// Queue beside the detail (wide) or one pane at a time.
+    pub split: bool,
+    /// The selected incident fetched in full (similar, recurrence).
+    pub detail: Option<Incident>,
+    /// The classification draft of the selected incident.
+    pub form: Option<Form>,
+    /// The board.
+    pub board: Option<Board>,
+    /// Selected board row.
+    pub board_selected: usize,
+    /// Group the board by owner instead of due bucket.
+    pub board_by_owner: bool,
+    /// Statistics.
+    pub stats: Option<Stats>,
+    /// Open popup.
+    pub popup: Option<Popup>,
+    /// Link state.
+    pub link: Link,
+    /// Who is logged in.
+    pub user: String,
+    /// Their role.
+    pub role: Role,
+    /// The server's address.
+    pub server: String,
+    /// Status-line message.
+    pub banner: Option<Banner>,
+    /// Incidents that arrived live since start.
+    pub arrivals: HashSet<String>,
+    /// Keys of a sequence typed so far.
+    pub pending: Vec<KeyEvent>,
+    /// Key bindings.
+    pub keymap: Keymap,
+    /// Colours and styles.
+    pub theme: Theme,
+    /// Today, for ages and days left.
+    pub today: NaiveDate,
+    /// Newest change seen (for catch-up with `since=`).
+    pub last_sync: Option<DateTime<Utc>>,
+    /// Still loading the cache.
+    pub loading: bool,
+    /// Ticks since start.
+    pub ticks: u64,
+    /// Whether to leave.
+    pub quit: bool,
+    /// Scroll of the notes timeline.
+    pub notes_scroll: u16,
+}
+
+fn err_text(e: &ClientError) -> String {
+    crate::domain::text::sanitize(&e.to_string(), false)
+}
+
+impl App {
+    /// A console for `user` with no data yet.
+    pub fn new(
+        user: String,
+        role: Role,
+        server: String,
+        keymap: Keymap,
+        theme: Theme,
+        today: NaiveDate,
+    ) -> Self {
+        App {
+            cache: Cache::default(),
+            view: Vec::new(),
+            filter: QueueFilter::default(),
+            sort: SortKey::default(),
+            selected: 0,
+            pane: Pane::Queue,
+            split: true,
+            detail: None,
+            form: None,
+            board: None,
+            board_selected: 0,
+            board_by_owner: false,
+            stats: None,
+            popup: None,
+            link: Link::Connecting,
+            user,
+            role,
+            server,
+            banner: None,
+            arrivals: HashSet::new(),
+            pending: Vec::new(),
+            keymap,
+            theme,
+            today,
+            last_sync: None,
+            loading: true,
+            ticks: 0,
+            quit: false,
+            notes_scroll: 0,
+        }
+    }
+
+    /// The incident under the cursor.
+    pub fn selected_incident(&self) -> Option<&Incident> {
+        let idx = *self.view.get(self.selected)?;
+        let cached = self.cache.items().get(idx)?;
+        match &self.detail {
+            Some(d) if d.id == cached.id && d.version >= cached.version => Some(d),
+            _ => Some(cached),
+        }
+    }
+
+    fn selected_id(&self) -> Option<String> {
+        self.selected_incident().map(|i| i.id.clone())
+    }
+
+    /// Shows a message for a few seconds.
+    pub fn say(&mut self, text: impl Into<String>, error: bool) {
+        self.banner = Some(Banner {
+            text: text.into(),
+            error,
+            until: self.ticks + if error { 8 } else { 4 },
+        });
+    }
+
+    /// Recomputes the queue view, keeping the selection on the same incident.
+    pub fn refresh_view(&mut self) {
+        let keep = self.selected_id();
+        self.view = queue_view(&self.cache, &self.filter, self.sort);
+        if let Some(id) = keep
+            && let Some(pos) = self
+                .view
+                .iter()
+                .position(|&i| self.cache.items()[i].id == id)
+        {
+            self.selected = pos;
+        }
+        self.selected = self.selected.min(self.view.len().saturating_sub(1));
+        self.sync_form();
+    }
+
+    /// Keeps the form on the selected incident unless the analyst is editing it.
+    fn sync_form(&mut self) {
+        let Some(inc) = self.selected_incident() else {
+            self.form = None;
+            return;
+        };
+        let keep = self
+            .form
+            .as_ref()
+            .is_some_and(|f| f.id == inc.id && (f.dirty || f.version == inc.version));
+        if !keep {
+            let focus = self
+                .form
+                .as_ref()
+                .filter(|f| f.id == inc.id)
+                .map(|f| f.focus)
+                .unwrap_or(0);
+            let mut form = Form::from_incident(inc);
+            form.focus = focus;
+            self.form = Some(form);
+        }
+    }
+
+    /// Handles one message; returns the API calls to make.
+    pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
+        match msg {
+            Msg::Key(key) => self.key(key),
+            Msg::Paste(text) => {
+                self.paste(&text);
+                vec![]
+            }
+            Msg::Resize => vec![],
+            Msg::Tick => {
+                self.ticks += 1;
+                if self.banner.as_ref().is_some_and(|b| b.until <= self.ticks) {
+                    self.banner = None;
+                }
+                vec![]
+            }
+            Msg::Loaded(result, catch_up) => {
+                self.loading = false;
+                match result {
+                    Ok(items) => {
+                        for i in items {
+                            self.absorb(i, catch_up);
+                        }
+                        self.refresh_view();
+                        if catch_up {
+                            self.say("caught up with changes made while offline", false);
+                        }
+                    }
+                    Err(e) => self.say(format!("could not load incidents: {}", err_text(&e)), true),
+                }
+                vec![]
+            }
+            Msg::Fetched(Ok(incident)) => {
+                if self.selected_id().as_deref() == Some(&incident.id) {
+                    self.detail = Some(incident.clone());
+                }
+                self.absorb(incident, true);
+                self.refresh_view();
+                vec![]
+            }
+            Msg::Fetched(Err(e)) => {
+                self.say(format!("could not fetch: {}", err_text(&e)), true);
+                vec![]
+            }
+            Msg::Written(kind, result) => self.written(kind, result),
+            Msg::BoardLoaded(Ok(b)) => {
+                self.board_selected = self.board_selected.min(b.items.len().saturating_sub(1));
+                self.board = Some(b);
+                vec![]
+            }
+            Msg::StatsLoaded(Ok(s)) => {
+                self.stats = Some(s);
+                vec![]
+            }
+            Msg::BoardLoaded(Err(e)) | Msg::StatsLoaded(Err(e)) => {
+                self.say(format!("could not load: {}", err_text(&e)), true);
+                vec![]
+            }
+            Msg::Event(ev) => {
+                let mut effects = vec![Effect::Fetch(ev.incident_id.clone())];
+                if ev.kind == "incident.created" && !self.loading {
+                    self.arrivals.insert(ev.incident_id.clone());
+                }
+                if matches!(self.pane, Pane::Board | Pane::Escalations) {
+                    effects.push(Effect::LoadBoard);
+                }
+                effects
+            }
+            Msg::Link(link) => {
+                let was_down = matches!(self.link, Link::Reconnecting(_));
+                self.link = link.clone();
+                if link == Link::Live && was_down {
+                    let since = self.last_sync.map(crate::store::format_time);
+                    return vec![Effect::Load { since }];
+                }
+                vec![]
+            }
+        }
+    }
+
+    fn absorb(&mut self, incident: Incident, live: bool) {
+        self.last_sync = Some(
+            self.last_sync
+                .map_or(incident.updated_at, |t| t.max(incident.updated_at)),
+        );
+        let id = incident.id.clone();
+        let is_new = self.cache.upsert(incident);
+        if is_new && live && !self.loading {
+            self.arrivals.insert(id);
+        }
+    }
+
+    fn written(&mut self, kind: WriteKind, result: Result<Written, ClientError>) -> Vec<Effect> {
+        match result {
+            Ok(Written::Incident(inc)) if kind == WriteKind::Report => {
+                self.say(format!("{} reported", inc.id), false);
+                self.arrivals.insert(inc.id.clone());
+                self.absorb(*inc, false);
+                self.refresh_view();
+                vec![]
+            }
+            Ok(Written::Incident(inc)) => {
+                let id = inc.id.clone();
+                self.form = Some(Form {
+                    focus: self.form.as_ref().map(|f| f.focus).unwrap_or(0),
+                    ..Form::from_incident(&inc)
+                });
+                self.detail = Some((*inc).clone());
+                self.cache.upsert(*inc);
+                self.refresh_view();
+                self.say(format!("{id} saved"), false);
+                vec![Effect::Fetch(id)]
+            }
+            Ok(Written::Note(_)) => {
+                self.popup = None;
+                self.say("note added", false);
+                self.selected_id().map(Effect::Fetch).into_iter().collect()
+            }
+            Ok(Written::Action(a)) => {
+                if matches!(self.popup, Some(Popup::Prompt { .. })) {
+                    self.popup = None;
+                }
+                self.say(format!("{} {}", a.id, a.status), false);
+                vec![Effect::Fetch(a.incident_id), Effect::LoadBoard]
+            }
+            Err(e) if e.is_conflict() => {
+                if let WriteKind::Incident(patch) = kind
+                    && let Some(current) = e
+                        .conflict_current()
+                        .and_then(|v| serde_json::from_value::<Incident>(v.clone()).ok())
+                {
+                    self.popup = Some(Popup::Conflict {
+                        patch,
+                        current: Box::new(current),
+                    });
+                } else {
+                    self.say(
+                        "someone else changed this action; reloaded — try again",
+                        true,
+                    );
+                    return vec![Effect::LoadBoard];
+                }
+                vec![]
+            }
+            Err(e) => {
+                if let Some(Popup::Editor { saving, .. }) = &mut self.popup {
+                    *saving = false;
+                }
+                let kept = if e.is_network() {
+                    " — nothing lost: your text is kept, save again when the link is back"
+                } else {
+                    ""
+                };
+                self.say(format!("not saved: {}{kept}", err_text(&e)), true);
+                vec![]
+            }
+        }
+    }
+
+    fn paste(&mut self, text: &str) {
+        match &mut self.popup {
+            Some(Popup::Editor { area, .. }) => {
+                area.insert_str(text);
+            }
+            Some(Popup::Prompt { input, .. } | Popup::Palette { input, .. }) => input.insert(text),
+            Some(Popup::Search { input, .. }) => {
+                input.insert(text);
+                self.run_search();
+            }
+            _ => {}
+        }
+    }
+
+    fn key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        if key.kind != crossterm::event::KeyEventKind::Press {
+            return vec![];
+        }
+        // Popups with text take keys first; only their own section's bindings apply there.
+        let section = match &self.popup {
+            Some(Popup::Editor { .. }) => Some("editor"),
+            Some(Popup::Prompt { .. } | Popup::Palette { .. } | Popup::Search { .. }) => {
+                Some("popup")
+            }
+            Some(Popup::Help) => Some("help"),
+            Some(Popup::Conflict { .. }) => Some("conflict"),
+            None => None,
+        };
+        if let Some(section) = section {
+            if let Resolution::Command(cmd) = self.keymap.resolve_only(section, &[], key) {
+                return self.command(cmd);
+            }
+            match &mut self.popup {
+                Some(Popup::Editor {
+                    area,
+                    saving: false,
+                    ..
+                }) => {
+                    area.input(key);
+                }
+                Some(Popup::Prompt { input, error, .. }) => {
+                    if input.key(key) {
+                        *error = None;
+                    }
+                }
+                Some(Popup::Palette { input, selected }) => {
+                    if input.key(key) {
+                        *selected = 0;
+                    }
+                }
+                Some(Popup::Search { input, .. }) => {
+                    if input.key(key) {
+                        self.run_search();
+                    }
+                }
+                _ => {}
+            }
+            return vec![];
+        }
+        let pending = std::mem::take(&mut self.pending);
+        match self.keymap.resolve(self.pane.section(), &pending, key) {
+            Resolution::Command(cmd) => self.command(cmd),
+            Resolution::Pending => {
+                self.pending = pending;
+                self.pending.push(key);
+                vec![]
+            }
+            Resolution::Unbound => vec![],
+        }
+    }
+
+    fn run_search(&mut self) {
+        if let Some(Popup::Search {
+            input,
+            hits,
+            selected,
+        }) = &mut self.popup
+        {
+            *hits = search_cache(&self.cache, input.text(), 50);
+            *selected = 0;
+        }
+    }
+
+    /// Runs a named command (from a key, the palette or a test).
+    pub fn command(&mut self, cmd: Command) -> Vec<Effect> {
+        use Command as C;
+        if self.popup.is_some() {
+            return self.popup_command(cmd);
+        }
+        match cmd {
+            C::AppQuit => {
+                self.quit = true;
+                vec![Effect::Quit]
+            }
+            C::AppHelp => {
+                self.popup = Some(Popup::Help);
+                vec![]
+            }
+            C::AppPalette => {
+                self.popup = Some(Popup::Palette {
+                    input: LineInput::default(),
+                    selected: 0,
+                });
+                vec![]
+            }
+            C::AppSearch => {
+                self.popup = Some(Popup::Search {
+                    input: LineInput::default(),
+                    hits: Vec::new(),
+                    selected: 0,
+                });
+                vec![]
+            }
+            C::AppRefresh => vec![Effect::Load { since: None }, Effect::LoadBoard],
+            C::AppToggleLayout => {
+                self.split = !self.split;
+                vec![]
+            }
+            C::PaneNext | C::PanePrev => {
+                let i = Pane::ALL.iter().position(|p| *p == self.pane).unwrap_or(0);
+                let n = Pane::ALL.len();
+                let next = if cmd == C::PaneNext {
+                    (i + 1) % n
+                } else {
+                    (i + n - 1) % n
+                };
+                self.focus(Pane::ALL[next])
+            }
+            C::PaneQueue => self.focus(Pane::Queue),
+            C::PaneClassify => self.focus(Pane::Classify),
+            C::PaneNotes => self.focus(Pane::Notes),
+            C::PaneBoard => self.focus(Pane::Board),
+            C::PaneEscalations => self.focus(Pane::Escalations),
+            C::PaneDashboard => self.focus(Pane::Dashboard),
+            C::NavDown | C::NavUp | C::NavTop | C::NavBottom | C::NavPageDown | C::NavPageUp => {
+                self.navigate(cmd)
+            }
+            C::NavOpen => match self.pane {
+                Pane::Queue => self.focus(Pane::Classify),
+                Pane::Classify => self.command(C::FieldEdit),
+                Pane::Board | Pane::Escalations => {
+                    if let Some(item) = self.board_item().cloned() {
+                        self.open_incident(&item.incident_id);
+                        return self.focus(Pane::Classify);
+                    }
+                    vec![]
+                }
+                _ => vec![],
+            },
+            C::NavBack => {
+                self.arrivals.clear();
+                self.focus(Pane::Queue)
+            }
+            C::QueueFilter => {
+                self.popup = Some(Popup::Prompt {
+                    purpose: PromptFor::Filter,
+                    input: LineInput::with_text(&self.filter.text),
+                    error: None,
+                });
+                vec![]
+            }
+            C::QueueClearFilter => {
+                self.filter = QueueFilter::default();
+                self.refresh_view();
+                vec![]
+            }
+            C::QueueSort => {
+                self.sort = self.sort.next();
+                self.refresh_view();
+                self.say(format!("sorted by {}", self.sort.label()), false);
+                vec![]
+            }
+            C::QueueNewReport => {
+                self.popup = Some(Popup::Prompt {
+                    purpose: PromptFor::NewReport,
+                    input: LineInput::default(),
+                    error: None,
+                });
+                vec![]
+            }
+            C::IncidentAdvance => self.advance(),
+            C::IncidentAssign => {
+                let owner = self
+                    .selected_incident()
+                    .and_then(|i| i.owner.clone())
+                    .unwrap_or_default();
+                self.popup = Some(Popup::Prompt {
+                    purpose: PromptFor::AssignIncident,
+                    input: LineInput::with_text(&owner),
+                    error: None,
+                });
+                vec![]
+            }
+            C::IncidentSeverity => {
+                if let Some(f) = &mut self.form {
+                    f.focus = super::form::FIELDS
+                        .iter()
+                        .position(|x| *x == Field::Severity)
+                        .unwrap_or(0);
+                }
+                self.focus(Pane::Classify)
+            }
+            C::IncidentEditD0 => {
+                if let Some(f) = &mut self.form {
+                    f.focus = super::form::FIELDS
+                        .iter()
+                        .position(|x| *x == Field::Discovered)
+                        .unwrap_or(0);
+                }
+                self.pane = Pane::Classify;
+                self.command(C::FieldEdit)
+            }
+            C::IncidentDecide => self.decide(),
+            C::FieldNext | C::FieldPrev => {
+                if let Some(f) = &mut self.form {
+                    f.move_focus(cmd == C::FieldNext);
+                }
+                vec![]
+            }
+            C::FieldCycle | C::FieldCycleBack => {
+                if self.pane == Pane::Notes {
+                    return self.cycle_root_cause(cmd == C::FieldCycle);
+                }
+                if let Some(f) = &mut self.form {
+                    if f.field().is_text() {
+                        return self.command(C::FieldEdit);
+                    }
+                    f.cycle(cmd == C::FieldCycle);
+                }
+                vec![]
+            }
+            C::FieldEdit => {
+                if let Some(f) = &self.form {
+                    let field = f.field();
+                    if field.is_text() {
+                        self.popup = Some(Popup::Prompt {
+                            purpose: PromptFor::Field(field),
+                            input: LineInput::with_text(&f.edit_text(field)),
+                            error: None,
+                        });
+                    } else if let Some(f) = &mut self.form {
+                        f.cycle(true);
+                    }
+                }
+                vec![]
+            }
+            C::FieldSave | C::EditorSave => self.save_form(),
+            C::NoteNew => self.open_editor(EditorFor::Note, ""),
+            C::NoteRootCause => {
+                let text = self
+                    .selected_incident()
+                    .map(|i| i.root_cause.summary.clone())
+                    .unwrap_or_default();
+                self.open_editor(EditorFor::RootCause, &text)
+            }
+            C::ActionAdd => {
+                if self.selected_incident().is_none() && self.board_item().is_none() {
+                    self.say("select an incident first", true);
+                    return vec![];
+                }
+                self.popup = Some(Popup::Prompt {
+                    purpose: PromptFor::AddAction,
+                    input: LineInput::default(),
+                    error: None,
+                });
+                vec![]
+            }
+            C::ActionReassign
+            | C::ActionRedate
+            | C::ActionComplete
+            | C::ActionVerify
+            | C::ActionEscalate
+            | C::ActionAck => self.action_command(cmd),
+            C::BoardGroup => {
+                self.board_by_owner = !self.board_by_owner;
+                vec![]
+            }
+            C::EditorCancel | C::ConflictReload | C::ConflictReapply => vec![],
+        }
+    }
+
+    fn focus(&mut self, pane: Pane) -> Vec<Effect> {
+        self.pane = pane;
+        let mut effects = Vec::new();
+        match pane {
+            Pane::Board | Pane::Escalations => effects.push(Effect::LoadBoard),
+            Pane::Dashboard => effects.push(Effect::LoadStats),
+            Pane::Classify | Pane::Notes => {
+                if let Some(id) = self.selected_id()
+                    && self.detail.as_ref().is_none_or(|d| d.id != id)
+                {
+                    effects.push(Effect::Fetch(id));
+                }
+            }
+            Pane::Queue => {}
+        }
+        effects
+    }
+
+    fn open_incident(&mut self, id: &str) {
+        if !self.view.iter().any(|&i| self.cache.items()[i].id == id) {
+            self.filter = QueueFilter { text: "all".into() };
+            self.view = queue_view(&self.cache, &self.filter, self.sort);
+        }
+        if let Some(pos) = self
+            .view
+            .iter()
+            .position(|&i| self.cache.items()[i].id == id)
+        {
+            self.selected = pos;
+        }
+        self.sync_form();
+    }
+
+    fn navigate(&mut self, cmd: Command) -> Vec<Effect> {
+        use Command as C;
+        let page = 10;
+        let (len, pos) = match self.pane {
+            Pane::Board | Pane::Escalations => (
+                self.board.as_ref().map_or(0, |b| b.items.len()),
+                &mut self.board_selected,
+            ),
+            Pane::Classify => {
+                if let Some(f) = &mut self.form {
+                    match cmd {
+                        C::NavDown => f.move_focus(true),
+                        C::NavUp => f.move_focus(false),
+                        _ => {}
+                    }
+                }
+                return vec![];
+            }
+            Pane::Notes => {
+                self.notes_scroll = match cmd {
+                    C::NavDown => self.notes_scroll.saturating_add(1),
+                    C::NavUp => self.notes_scroll.saturating_sub(1),
+                    C::NavTop => 0,
+                    C::NavPageDown => self.notes_scroll.saturating_add(10),
+                    C::NavPageUp => self.notes_scroll.saturating_sub(10),
+                    _ => self.notes_scroll,
+                };
+                return vec![];
+            }
+            _ => (self.view.len(), &mut self.selected),
+        };
+        if len == 0 {
+            return vec![];
+        }
+        *pos = match cmd {
+            C::NavDown => (*pos + 1).min(len - 1),
+            C::NavUp => pos.saturating_sub(1),
+            C::NavTop => 0,
+            C::NavBottom => len - 1,
+            C::NavPageDown => (*pos + page).min(len - 1),
+            C::NavPageUp => pos.saturating_sub(page),
+            _ => *pos,
+        };
+        if self.pane == Pane::Queue {
+            self.detail = None;
+            self.notes_scroll = 0;
+            self.sync_form();
+        }
+        vec![]
+    }
+
+    fn advance(&mut self) -> Vec<Effect> {
+        let Some(inc) = self.selected_incident() else {
+            return vec![];
+        };
+        let next = match inc.status {
+            Status::New => Status::Triaged,
+            Status::Triaged => Status::Investigating,
+            Status::Investigating => Status::Actions,
+            Status::Actions => Status::Closed,
+            Status::Closed => Status::Investigating,
+        };
+        let patch = IncidentPatch {
+            status: Some(next),
+            ..Default::default()
+        };
+        vec![Effect::Patch {
+            id: inc.id.clone(),
+            version: inc.version,
+            patch,
+        }]
+    }
+
+    /// Takes the determination the rules suggest for the draft, and saves.
+    fn decide(&mut self) -> Vec<Effect> {
+        let Some(f) = &mut self.form else {
+            return vec![];
+        };
+        let s =
+            crate::domain::assessment::suggest(f.classification.phi_involved, Some(&f.assessment));
+        if s.determination == crate::domain::Determination::Undetermined {
+            self.say("nothing to decide yet: record whether PHI was involved and assess the four factors", true);
+            return vec![];
+        }
+        f.determination = s.determination;
+        f.dirty = true;
+        self.save_form()
+    }
+
+    fn cycle_root_cause(&mut self, forward: bool) -> Vec<Effect> {
+        use crate::domain::RootCauseCategory as R;
+        let Some(inc) = self.selected_incident() else {
+            return vec![];
+        };
+        let mut rc = inc.root_cause.clone();
+        let all = R::ALL;
+        let pos = rc.category.and_then(|c| all.iter().position(|x| *x == c));
+        rc.category = match (pos, forward) {
+            (None, true) => Some(all[0]),
+            (None, false) => all.last().copied(),
+            (Some(p), true) => all.get(p + 1).copied(),
+            (Some(0), false) => None,
+            (Some(p), false) => all.get(p - 1).copied(),
+        };
+        let patch = IncidentPatch {
+            root_cause: Some(rc),
+            ..Default::default()
+        };
+        vec![Effect::Patch {
+            id: inc.id.clone(),
+            version: inc.version,
+            patch,
+        }]
+    }
+
+    fn save_form(&mut self) -> Vec<Effect> {
+        if let Some(Popup::Editor { .. }) = &self.popup {
+            return self.popup_command(Command::EditorSave);
+        }
+        let (Some(form), Some(inc)) = (&self.form, self.selected_incident()) else {
+            return vec![];
+        };
+        let patch = form.patch(inc);
+        if patch == IncidentPatch::default() {
+            self.say("nothing to save", false);
+            return vec![];
+        }
+        vec![Effect::Patch {
+            id: form.id.clone(),
+            version: form.version,
+            patch,
+        }]
+    }
+
+    fn open_editor(&mut self, purpose: EditorFor, text: &str) -> Vec<Effect> {
+        if self.selected_incident().is_none() {
+            self.say("select an incident first", true);
+            return vec![];
+        }
+        let mut area = TextArea::from(text.lines().map(str::to_string).collect::<Vec<_>>());
+        area.set_cursor_line_style(ratatui::style::Style::default());
+        self.popup = Some(Popup::Editor {
+            purpose,
+            area: Box::new(area),
+            saving: false,
+        });
+        vec![]
+    }
+
+    /// The selected board or escalation row.
+    pub fn board_item(&self) -> Option<&BoardItem> {
+        let board = self.board.as_ref()?;
+        let order =
+            super::view::board::order(board, self.pane == Pane::Escalations, self.board_by_owner);
+        order
+            .get(self.board_selected)
+            .and_then(|&i| board.items.get(i))
+    }
+
+    fn action_command(&mut self, cmd: Command) -> Vec<Effect> {
+        use Command as C;
+        let Some(item) = self.board_item().cloned() else {
+            self.say("select an action on the board first", true);
+            return vec![];
+        };
+        let Some(action_id) = item.action_id.clone() else {
+            self.say(
+                "that row is a notification deadline: record the notice in the incident",
+                true,
+            );
+            return vec![];
+        };
+        let patch = match cmd {
+            C::ActionReassign => {
+                self.popup = Some(Popup::Prompt {
+                    purpose: PromptFor::Reassign(action_id, item.version),
+                    input: LineInput::with_text(&item.owner),
+                    error: None,
+                });
+                return vec![];
+            }
+            C::ActionRedate => {
+                self.popup = Some(Popup::Prompt {
+                    purpose: PromptFor::Redate(action_id, item.version),
+                    input: LineInput::with_text(&format!("{} | ", item.due)),
+                    error: None,
+                });
+                return vec![];
+            }
+            C::ActionComplete => ActionPatch {
+                status: Some(ActionStatus::Done),
+                ..Default::default()
+            },
+            C::ActionVerify => ActionPatch {
+                status: Some(ActionStatus::Verified),
+                ..Default::default()
+            },
+            C::ActionEscalate => ActionPatch {
+                escalation_level: Some(item.escalation_level + 1),
+                ..Default::default()
+            },
+            C::ActionAck => ActionPatch {
+                status: Some(ActionStatus::InProgress),
+                ..Default::default()
+            },
+            _ => return vec![],
+        };
+        vec![Effect::PatchAction {
+            id: action_id,
+            version: item.version,
+            patch,
+        }]
+    }
+
+    fn popup_command(&mut self, cmd: Command) -> Vec<Effect> {
+        use Command as C;
+        let Some(popup) = self.popup.take() else {
+            return vec![];
+        };
+        match (popup, cmd) {
+            (_, C::NavBack | C::EditorCancel) => vec![],
+            (Popup::Help, C::NavDown | C::NavUp) => {
+                self.popup = Some(Popup::Help);
+                vec![]
+            }
+            (Popup::Palette { input, selected }, C::NavDown | C::NavUp) => {
+                let n = super::view::popup::palette_matches(input.text()).len();
+                let selected = if cmd == C::NavDown {
+                    (selected + 1).min(n.saturating_sub(1))
+                } else {
+                    selected.saturating_sub(1)
+                };
+                self.popup = Some(Popup::Palette { input, selected });
+                vec![]
+            }
+            (Popup::Palette { input, selected }, C::NavOpen) => {
+                let matches = super::view::popup::palette_matches(input.text());
+                match matches.get(selected) {
+                    Some(cmd) => self.command(*cmd),
+                    None => vec![],
+                }
+            }
+            (
+                Popup::Search {
+                    input,
+                    hits,
+                    selected,
+                },
+                C::NavDown | C::NavUp,
+            ) => {
+                let selected = if cmd == C::NavDown {
+                    (selected + 1).min(hits.len().saturating_sub(1))
+                } else {
+                    selected.saturating_sub(1)
+                };
+                self.popup = Some(Popup::Search {
+                    input,
+                    hits,
+                    selected,
+                });
+                vec![]
+            }
+            (Popup::Search { hits, selected, .. }, C::NavOpen) => {
+                let Some(hit) = hits.get(selected) else {
+                    return vec![];
+                };
+                let id = hit.id.clone();
+                self.open_incident(&id);
+                self.detail = None;
+                self.focus(Pane::Classify)
+            }
+            (Popup::Prompt { purpose, input, .. }, C::NavOpen | C::EditorSave | C::FieldSave) => {
+                self.submit_prompt(purpose, input)
+            }
+            (Popup::Editor { purpose, area, .. }, C::EditorSave | C::FieldSave) => {
+                let text = area.lines().join("\n");
+                let Some(inc) = self.selected_incident() else {
+                    return vec![];
+                };
+                let (id, version) = (inc.id.clone(), inc.version);
+                let effect = match purpose {
+                    EditorFor::Note if text.trim().is_empty() => {
+                        self.popup = Some(Popup::Editor {
+                            purpose,
+                            area,
+                            saving: false,
+                        });
+                        self.say("an empty note is not saved", true);
+                        return vec![];
+                    }
+                    EditorFor::Note => Effect::AddNote { id, text },
+                    EditorFor::RootCause => {
+                        let mut rc = inc.root_cause.clone();
+                        rc.summary = text;
+                        Effect::Patch {
+                            id,
+                            version,
+                            patch: IncidentPatch {
+                                root_cause: Some(rc),
+                                ..Default::default()
+                            },
+                        }
+                    }
+                };
+                // The editor stays open (with the text) until the server confirms.
+                let keep_open = purpose == EditorFor::Note;
+                if keep_open {
+                    self.popup = Some(Popup::Editor {
+                        purpose,
+                        area,
+                        saving: true,
+                    });
+                }
+                vec![effect]
+            }
+            (Popup::Conflict { patch, current }, C::ConflictReapply) => {
+                let (id, version) = (current.id.clone(), current.version);
+                self.cache.upsert((*current).clone());
+                self.detail = Some(*current);
+                vec![Effect::Patch { id, version, patch }]
+            }
+            (Popup::Conflict { current, .. }, C::ConflictReload | C::NavOpen) => {
+                self.form = Some(Form::from_incident(&current));
+                self.detail = Some((*current).clone());
+                self.cache.upsert(*current);
+                self.refresh_view();
+                self.say(
+                    "reloaded the current version; your change was discarded",
+                    false,
+                );
+                vec![]
+            }
+            (Popup::Help, C::AppHelp | C::AppQuit) => vec![],
+            (popup, _) => {
+                self.popup = Some(popup);
+                vec![]
+            }
+        }
+    }
+
+    fn submit_prompt(&mut self, purpose: PromptFor, input: LineInput) -> Vec<Effect> {
+        let text = input.text().trim().to_string();
+        let refuse = |app: &mut App, purpose: PromptFor, input: LineInput, why: String| {
+            app.popup = Some(Popup::Prompt {
+                purpose,
+                input,
+                error: Some(why),
+            });
+            vec![]
+        };
+        match purpose.clone() {
+            PromptFor::Filter => {
+                self.filter = QueueFilter { text };
+                self.selected = 0;
+                self.refresh_view();
+                vec![]
+            }
+            PromptFor::Field(field) => {
+                let Some(form) = &mut self.form else {
+                    return vec![];
+                };
+                match form.set_text(field, &text) {
+                    Ok(()) => vec![],
+                    Err(why) => refuse(self, purpose, input, why),
+                }
+            }
+            PromptFor::NewReport => {
+                let parts: Vec<&str> = text.splitn(2, '|').map(str::trim).collect();
+                match parts.as_slice() {
+                    [title, site] if !title.is_empty() && !site.is_empty() => {
+                        let report = NewReport {
+                            title: title.to_string(),
+                            site: site.to_string(),
+                            source: Some(crate::domain::Source::Console),
+                            ..Default::default()
+                        };
+                        vec![Effect::Report(report)]
+                    }
+                    _ => refuse(self, purpose, input, "write: title | site".into()),
+                }
+            }
+            PromptFor::AddAction => {
+                let parts: Vec<&str> = text.split('|').map(str::trim).collect();
+                let id = self
+                    .board_item()
+                    .filter(|_| matches!(self.pane, Pane::Board | Pane::Escalations))
+                    .map(|b| b.incident_id.clone())
+                    .or_else(|| self.selected_id());
+                match (parts.as_slice(), id) {
+                    ([title, owner, due], Some(id)) if !title.is_empty() && !owner.is_empty() => {
+                        match due.parse::<NaiveDate>() {
+                            Ok(due) => vec![Effect::AddAction {
+                                id,
+                                action: NewAction {
+                                    title: title.to_string(),
+                                    owner: owner.to_string(),
+                                    due,
+                                },
+                            }],
+                            Err(_) => refuse(
+                                self,
+                                purpose,
+                                input,
+                                format!("'{due}' is not a date YYYY-MM-DD"),
+                            ),
+                        }
+                    }
+                    _ => refuse(
+                        self,
+                        purpose,
+                        input,
+                        "write: title | owner | YYYY-MM-DD".into(),
+                    ),
+                }
+            }
+            PromptFor::Reassign(id, version) => {
+                if text.is_empty() {
+                    return refuse(self, purpose, input, "name the new owner".into());
+                }
+                vec![Effect::PatchAction {
+                    id,
+                    version,
+                    patch: ActionPatch {
+                        owner: Some(text),
+                        ..Default::default()
+                    },
+                }]
+            }
+            PromptFor::Redate(id, version) => {
+                let (date, reason) = text
+                    .split_once('|')
+                    .map(|(d, r)| (d.trim(), r.trim()))
+                    .unwrap_or((text.as_str(), ""));
+                match date.parse::<NaiveDate>() {
+                    Ok(_) if reason.is_empty() => refuse(
+                        self,
+                        purpose,
+                        input,
+                        "a re-date needs a reason: YYYY-MM-DD | reason".into(),
+                    ),
+                    Ok(due) => vec![Effect::PatchAction {
+                        id,
+                        version,
+                        patch: ActionPatch {
+                            due: Some(due),
+                            reason: Some(reason.to_string()),
+                            ..Default::default()
+                        },
+                    }],
+                    Err(_) => refuse(
+                        self,
+                        purpose,
+                        input,
+                        format!("'{date}' is not a date YYYY-MM-DD"),
+                    ),
+                }
+            }
+            PromptFor::AssignIncident => {
+                let Some(inc) = self.selected_incident() else {
+                    return vec![];
+                };
+                vec![Effect::Patch {
+                    id: inc.id.clone(),
+                    version: inc.version,
+                    patch: IncidentPatch {
+                        owner: Some(text),
+                        ..Default::default()
+                    },
+                }]
+            }
+        }
+    }
+}

@@ -1,0 +1,58 @@
+//! Runs effects on tokio tasks with the API client; every result comes back as a message.
+//! Only the latest fetch of an incident matters; writes run in order.
+
+use super::msg::{Effect, Msg, WriteKind, Written};
+use crate::client::{ApiClient, ListParams};
+use tokio::sync::mpsc::UnboundedSender;
+
+/// Starts the work an effect asks for.
+pub fn spawn(client: &ApiClient, effect: Effect, tx: &UnboundedSender<Msg>) {
+    let client = client.clone();
+    let tx = tx.clone();
+    tokio::spawn(async move {
+        let msg = match effect {
+            Effect::Load { since } => {
+                let catch_up = since.is_some();
+                let params = ListParams {
+                    since,
+                    ..Default::default()
+                };
+                Msg::Loaded(client.list_all(&params, None).await, catch_up)
+            }
+            Effect::Fetch(id) => Msg::Fetched(client.incident(&id).await),
+            Effect::Patch { id, version, patch } => {
+                let result = client
+                    .patch_incident(&id, version, &patch)
+                    .await
+                    .map(|i| Written::Incident(Box::new(i)));
+                Msg::Written(WriteKind::Incident(patch), result)
+            }
+            Effect::Report(report) => Msg::Written(
+                WriteKind::Report,
+                client
+                    .report(&report)
+                    .await
+                    .map(|i| Written::Incident(Box::new(i))),
+            ),
+            Effect::AddNote { id, text } => Msg::Written(
+                WriteKind::Note(text.clone()),
+                client.add_note(&id, &text).await.map(Written::Note),
+            ),
+            Effect::AddAction { id, action } => Msg::Written(
+                WriteKind::NewAction(action.title.clone()),
+                client.add_action(&id, &action).await.map(Written::Action),
+            ),
+            Effect::PatchAction { id, version, patch } => {
+                let result = client
+                    .patch_action(&id, version, &patch)
+                    .await
+                    .map(Written::Action);
+                Msg::Written(WriteKind::Action(patch), result)
+            }
+            Effect::LoadBoard => Msg::BoardLoaded(client.board().await),
+            Effect::LoadStats => Msg::StatsLoaded(client.stats(None, None, Some("month")).await),
+            Effect::Quit => return,
+        };
+        let _ = tx.send(msg);
+    });
+}

@@ -1,0 +1,124 @@
+//! What flows through the console's loop: messages in (keys, API results, live events) and
+//! effects out (API calls to make). `update` turns one into the other without any I/O.
+
+use crate::client::ClientError;
+use crate::domain::action::{Action, ActionPatch, NewAction};
+use crate::domain::wire::{Board, ServerEvent, Stats};
+use crate::domain::{Incident, IncidentPatch, NewReport, Note};
+use crossterm::event::KeyEvent;
+
+/// The state of the link to the server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Link {
+    /// Connecting for the first time.
+    Connecting,
+    /// Live events flowing.
+    Live,
+    /// Lost; retrying after the given number of seconds.
+    Reconnecting(u64),
+}
+
+/// Something that happened.
+#[derive(Debug)]
+pub enum Msg {
+    /// A key press.
+    Key(KeyEvent),
+    /// Pasted text.
+    Paste(String),
+    /// The terminal was resized.
+    Resize,
+    /// A second passed (ages, banners).
+    Tick,
+    /// A page of incidents arrived (initial load or catch-up).
+    Loaded(Result<Vec<Incident>, ClientError>, bool),
+    /// One incident arrived (after an event or on open).
+    Fetched(Result<Incident, ClientError>),
+    /// A write finished.
+    Written(WriteKind, Result<Written, ClientError>),
+    /// The board arrived.
+    BoardLoaded(Result<Board, ClientError>),
+    /// Statistics arrived.
+    StatsLoaded(Result<Stats, ClientError>),
+    /// A live event.
+    Event(ServerEvent),
+    /// The link changed.
+    Link(Link),
+}
+
+/// Which write finished (to know what to keep on failure).
+#[derive(Debug, Clone, PartialEq)]
+pub enum WriteKind {
+    /// Form saved.
+    Incident(IncidentPatch),
+    /// Report filed.
+    Report,
+    /// Note added.
+    Note(String),
+    /// Action added.
+    NewAction(String),
+    /// Action changed.
+    Action(ActionPatch),
+}
+
+/// A successful write's result.
+#[derive(Debug, Clone)]
+pub enum Written {
+    /// The incident as saved.
+    Incident(Box<Incident>),
+    /// The note.
+    Note(Note),
+    /// The action.
+    Action(Action),
+}
+
+/// An API call to make.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Load every incident, or those changed since a time.
+    Load {
+        /// RFC 3339 time of the last sync.
+        since: Option<String>,
+    },
+    /// Fetch one incident fully.
+    Fetch(String),
+    /// Patch an incident at a version.
+    Patch {
+        /// Incident id.
+        id: String,
+        /// Version the patch is based on.
+        version: i64,
+        /// What to change.
+        patch: IncidentPatch,
+    },
+    /// Add a note.
+    AddNote {
+        /// Incident id.
+        id: String,
+        /// Text.
+        text: String,
+    },
+    /// Add a corrective action.
+    AddAction {
+        /// Incident id.
+        id: String,
+        /// The action.
+        action: NewAction,
+    },
+    /// Change an action.
+    PatchAction {
+        /// Action id.
+        id: String,
+        /// Its version.
+        version: i64,
+        /// What to change.
+        patch: ActionPatch,
+    },
+    /// File a new report.
+    Report(NewReport),
+    /// Load the board.
+    LoadBoard,
+    /// Load statistics.
+    LoadStats,
+    /// Leave the console.
+    Quit,
+}

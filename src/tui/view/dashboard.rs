@@ -1,0 +1,134 @@
+//! Trends and recurring risks: reports per period, near-miss to breach ratio, counts by category
+//! and site, follow-up health, and the top recurring patterns with sparklines.
+
+use super::super::app::App;
+use super::{block, fit};
+use crate::domain::text::safe_line;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Sparkline};
+
+const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+
+/// A one-line sparkline of counts.
+pub fn spark(values: &[u64]) -> String {
+    let max = values.iter().copied().max().unwrap_or(0).max(1);
+    values
+        .iter()
+        .map(|v| BARS[((*v * 7) / max) as usize])
+        .collect()
+}
+
+/// Draws the dashboard.
+pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
+    let Some(s) = &app.stats else {
+        frame.render_widget(
+            Paragraph::new("loading statistics…").block(block(app, " Dashboard ".into(), true)),
+            area,
+        );
+        return;
+    };
+    let outer = block(
+        app,
+        format!(
+            " Dashboard · {} to {} · {} incidents ",
+            s.from, s.to, s.total
+        ),
+        true,
+    );
+    let inner = outer.inner(area);
+    frame.render_widget(outer, area);
+    let [top, rest] = Layout::vertical([Constraint::Length(4), Constraint::Min(0)]).areas(inner);
+    let series: Vec<u64> = s.series.iter().map(|p| p.count).collect();
+    let [spark_area, facts] =
+        Layout::vertical([Constraint::Length(2), Constraint::Length(2)]).areas(top);
+    frame.render_widget(
+        Sparkline::default()
+            .data(&series)
+            .style(app.theme.style("match")),
+        spark_area,
+    );
+    let ratio = s
+        .near_miss_to_breach
+        .map(|r| format!("{r:.1}"))
+        .unwrap_or_else(|| "—".into());
+    let hours = |h: Option<f64>| h.map(|h| format!("{h:.0}h")).unwrap_or_else(|| "—".into());
+    let fact_line = format!(
+        "near miss : breach {ratio} · open actions {} · overdue {} · median to triage {} · to close {}",
+        s.open_actions,
+        s.overdue_actions,
+        hours(s.median_hours_to_triage),
+        hours(s.median_hours_to_close)
+    );
+    frame.render_widget(Paragraph::new(fact_line), facts);
+    let [left, right] =
+        Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(rest);
+    let bar_lines = |title: &str, map: &std::collections::BTreeMap<String, u64>, width: u16| {
+        let mut v: Vec<(&String, &u64)> = map.iter().collect();
+        v.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+        let max = v.first().map(|x| *x.1).unwrap_or(1).max(1);
+        let bar_width = width.saturating_sub(30) as u64;
+        let mut lines = vec![Line::from(Span::styled(
+            title.to_string(),
+            app.theme.style("title"),
+        ))];
+        for (k, n) in v.into_iter().take(8) {
+            let len = (n * bar_width / max) as usize;
+            lines.push(Line::from(format!(
+                "{:<20} {:>5} {}",
+                fit(&safe_line(k), 20),
+                n,
+                "█".repeat(len)
+            )));
+        }
+        lines
+    };
+    let mut l = bar_lines("By category", &s.by_category, left.width);
+    l.push(Line::from(""));
+    l.extend(bar_lines("By site", &s.by_site, left.width));
+    frame.render_widget(Paragraph::new(l), left);
+    let mut r = vec![Line::from(Span::styled(
+        "Recurring patterns",
+        app.theme.style("title"),
+    ))];
+    if s.patterns.is_empty() {
+        r.push(Line::from(Span::styled(
+            "none found in this window",
+            app.theme.style("text.dim"),
+        )));
+    }
+    for p in s.patterns.iter().take(10) {
+        r.push(Line::from(format!(
+            "{} {:>4} {:<7} {}",
+            spark(&p.series),
+            p.count,
+            p.trend,
+            fit(
+                &safe_line(&p.label),
+                right.width.saturating_sub(30) as usize
+            )
+        )));
+    }
+    r.push(Line::from(""));
+    r.push(Line::from(Span::styled(
+        "Overdue actions by owner",
+        app.theme.style("title"),
+    )));
+    for (owner, n) in s.overdue_by_owner.iter().take(6) {
+        r.push(Line::from(format!(
+            "{:<20} {n}",
+            fit(&safe_line(owner), 20)
+        )));
+    }
+    frame.render_widget(Paragraph::new(r), right);
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn sparkline_scales() {
+        assert_eq!(super::spark(&[0, 7, 14]), "▁▄█");
+        assert_eq!(super::spark(&[]), "");
+    }
+}
