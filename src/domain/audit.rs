@@ -36,33 +36,43 @@ pub struct AuditEvent {
 /// The hash before the first entry.
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
+/// The hashed content of one audit entry, as stored text.
+#[derive(Debug, Clone, Copy)]
+pub struct EntryContent<'a> {
+    /// Time as stored.
+    pub at: &'a str,
+    /// Actor.
+    pub actor: &'a str,
+    /// Action name.
+    pub action: &'a str,
+    /// Incident id.
+    pub incident_id: Option<&'a str>,
+    /// Entity id.
+    pub entity_id: &'a str,
+    /// Before JSON.
+    pub before: &'a str,
+    /// After JSON.
+    pub after: &'a str,
+}
+
 /// Computes an entry's hash over its content and the previous hash.
 ///
 /// The input is a length-prefixed sequence of fields, so no two different entries can produce
 /// the same byte string.
-pub fn entry_hash(
-    prev_hash: &str,
-    seq: i64,
-    at: &str,
-    actor: &str,
-    action: &str,
-    incident_id: Option<&str>,
-    entity_id: &str,
-    before: &str,
-    after: &str,
-) -> String {
+pub fn entry_hash(prev_hash: &str, seq: i64, content: &EntryContent<'_>) -> String {
     let mut h = Sha256::new();
     let seq = seq.to_string();
+    let c = content;
     for part in [
         prev_hash,
         &seq,
-        at,
-        actor,
-        action,
-        incident_id.unwrap_or(""),
-        entity_id,
-        before,
-        after,
+        c.at,
+        c.actor,
+        c.action,
+        c.incident_id.unwrap_or(""),
+        c.entity_id,
+        c.before,
+        c.after,
     ] {
         h.update((part.len() as u64).to_be_bytes());
         h.update(part.as_bytes());
@@ -104,13 +114,27 @@ pub struct StoredAuditRow {
     pub hash: String,
 }
 
+impl StoredAuditRow {
+    /// The hashed content of this row.
+    pub fn content(&self) -> EntryContent<'_> {
+        EntryContent {
+            at: &self.at,
+            actor: &self.actor,
+            action: &self.action,
+            incident_id: self.incident_id.as_deref(),
+            entity_id: &self.entity_id,
+            before: &self.before,
+            after: &self.after,
+        }
+    }
+}
+
 /// Verifies a chain given in sequence order: gaps (deleted rows), edited content and broken
 /// links are all reported at the first entry where they show.
 pub fn verify_chain(rows: impl IntoIterator<Item = StoredAuditRow>) -> ChainReport {
     let mut prev = GENESIS_HASH.to_string();
-    let mut expected_seq = 1;
     let mut checked = 0;
-    for row in rows {
+    for (expected_seq, row) in (1i64..).zip(rows) {
         checked += 1;
         if row.seq != expected_seq {
             return ChainReport {
@@ -130,17 +154,7 @@ pub fn verify_chain(rows: impl IntoIterator<Item = StoredAuditRow>) -> ChainRepo
                 first_broken: Some((row.seq, "previous-hash link does not match".into())),
             };
         }
-        let hash = entry_hash(
-            &row.prev_hash,
-            row.seq,
-            &row.at,
-            &row.actor,
-            &row.action,
-            row.incident_id.as_deref(),
-            &row.entity_id,
-            &row.before,
-            &row.after,
-        );
+        let hash = entry_hash(&row.prev_hash, row.seq, &row.content());
         if hash != row.hash {
             return ChainReport {
                 checked,
@@ -148,7 +162,6 @@ pub fn verify_chain(rows: impl IntoIterator<Item = StoredAuditRow>) -> ChainRepo
             };
         }
         prev = row.hash;
-        expected_seq += 1;
     }
     ChainReport {
         checked,
@@ -165,17 +178,16 @@ mod tests {
         (1..=n)
             .map(|seq| {
                 let at = format!("2026-01-01T00:00:{seq:02}Z");
-                let hash = entry_hash(
-                    &prev,
-                    seq,
-                    &at,
-                    "kim",
-                    "incident.update",
-                    Some("INC-1"),
-                    "INC-1",
-                    "{}",
-                    "{\"a\":1}",
-                );
+                let content = EntryContent {
+                    at: &at,
+                    actor: "kim",
+                    action: "incident.update",
+                    incident_id: Some("INC-1"),
+                    entity_id: "INC-1",
+                    before: "{}",
+                    after: "{\"a\":1}",
+                };
+                let hash = entry_hash(&prev, seq, &content);
                 let row = StoredAuditRow {
                     seq,
                     at,

@@ -54,7 +54,7 @@ fn check_past_date(field: &str, date: NaiveDate, today: NaiveDate) -> Result<(),
 
 /// Validates a classification's values.
 pub fn check_classification(c: &Classification) -> Result<(), ApiError> {
-    for (state, _) in &c.residents_by_state {
+    for state in c.residents_by_state.keys() {
         if !valid_state_code(state) {
             return Err(ApiError::invalid(
                 "classification.residents_by_state",
@@ -347,12 +347,12 @@ pub fn apply_action_patch(
         && status != current.status
     {
         use ActionStatus::*;
-        let legal = match (current.status, status) {
-            (Open | InProgress, Open | InProgress | Done | Cancelled) => true,
-            (Done, Verified | InProgress | Open) => true,
-            (Cancelled, Open) => true,
-            _ => false,
-        };
+        let legal = matches!(
+            (current.status, status),
+            (Open | InProgress, Open | InProgress | Done | Cancelled)
+                | (Done, Verified | InProgress | Open)
+                | (Cancelled, Open)
+        );
         if !legal {
             return Err(ApiError::invalid(
                 "status",

@@ -130,17 +130,16 @@ async fn append_audit(
     let at = format_time(at);
     let before = change.before.to_string();
     let after = change.after.to_string();
-    let hash = audit::entry_hash(
-        &prev_hash,
-        seq,
-        &at,
-        &change.actor,
-        &change.action,
-        change.incident_id.as_deref(),
-        &change.entity_id,
-        &before,
-        &after,
-    );
+    let content = audit::EntryContent {
+        at: &at,
+        actor: &change.actor,
+        action: &change.action,
+        incident_id: change.incident_id.as_deref(),
+        entity_id: &change.entity_id,
+        before: &before,
+        after: &after,
+    };
+    let hash = audit::entry_hash(&prev_hash, seq, &content);
     sqlx::query("INSERT INTO audit (seq, at, actor, action, incident_id, entity_id, before_json, after_json, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
         .bind(seq)
         .bind(at)

@@ -131,7 +131,7 @@ pub enum Popup {
     /// A version conflict: someone else changed the record.
     Conflict {
         /// The refused patch.
-        patch: IncidentPatch,
+        patch: Box<IncidentPatch>,
         /// The record as it is now.
         current: Box<Incident>,
     },
@@ -361,6 +361,7 @@ impl App {
                 vec![]
             }
             Msg::Fetched(Ok(incident)) => {
+                let incident = *incident;
                 if self.selected_id().as_deref() == Some(&incident.id) {
                     self.detail = Some(incident.clone());
                 }
@@ -375,11 +376,11 @@ impl App {
             Msg::Written(kind, result) => self.written(kind, result),
             Msg::BoardLoaded(Ok(b)) => {
                 self.board_selected = self.board_selected.min(b.items.len().saturating_sub(1));
-                self.board = Some(b);
+                self.board = Some(*b);
                 vec![]
             }
             Msg::StatsLoaded(Ok(s)) => {
-                self.stats = Some(s);
+                self.stats = Some(*s);
                 vec![]
             }
             Msg::BoardLoaded(Err(e)) | Msg::StatsLoaded(Err(e)) => {
@@ -528,17 +529,17 @@ impl App {
                     area.input(key);
                 }
                 Some(Popup::Prompt { input, error, .. }) => {
-                    if input.key(key) {
+                    let edited = input.key(key);
+                    if edited {
                         *error = None;
                     }
                 }
                 Some(Popup::Palette { input, selected }) => {
-                    if input.key(key) {
-                        *selected = 0;
-                    }
+                    *selected = if input.key(key) { 0 } else { *selected };
                 }
                 Some(Popup::Search { input, .. }) => {
-                    if input.key(key) {
+                    let changed = input.key(key);
+                    if changed {
                         self.run_search();
                     }
                 }
@@ -1120,7 +1121,11 @@ impl App {
                 let (id, version) = (current.id.clone(), current.version);
                 self.cache.upsert((*current).clone());
                 self.detail = Some(*current);
-                vec![Effect::Patch { id, version, patch }]
+                vec![Effect::Patch {
+                    id,
+                    version,
+                    patch: *patch,
+                }]
             }
             (Popup::Conflict { current, .. }, C::ConflictReload | C::NavOpen) => {
                 self.form = Some(Form::from_incident(&current));

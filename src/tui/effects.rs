@@ -19,13 +19,13 @@ pub fn spawn(client: &ApiClient, effect: Effect, tx: &UnboundedSender<Msg>) {
                 };
                 Msg::Loaded(client.list_all(&params, None).await, catch_up)
             }
-            Effect::Fetch(id) => Msg::Fetched(client.incident(&id).await),
+            Effect::Fetch(id) => Msg::Fetched(client.incident(&id).await.map(Box::new)),
             Effect::Patch { id, version, patch } => {
                 let result = client
                     .patch_incident(&id, version, &patch)
                     .await
                     .map(|i| Written::Incident(Box::new(i)));
-                Msg::Written(WriteKind::Incident(patch), result)
+                Msg::Written(WriteKind::Incident(Box::new(patch)), result)
             }
             Effect::Report(report) => Msg::Written(
                 WriteKind::Report,
@@ -40,17 +40,22 @@ pub fn spawn(client: &ApiClient, effect: Effect, tx: &UnboundedSender<Msg>) {
             ),
             Effect::AddAction { id, action } => Msg::Written(
                 WriteKind::NewAction(action.title.clone()),
-                client.add_action(&id, &action).await.map(Written::Action),
+                client
+                    .add_action(&id, &action)
+                    .await
+                    .map(|a| Written::Action(Box::new(a))),
             ),
             Effect::PatchAction { id, version, patch } => {
                 let result = client
                     .patch_action(&id, version, &patch)
                     .await
-                    .map(Written::Action);
-                Msg::Written(WriteKind::Action(patch), result)
+                    .map(|a| Written::Action(Box::new(a)));
+                Msg::Written(WriteKind::Action(Box::new(patch)), result)
             }
-            Effect::LoadBoard => Msg::BoardLoaded(client.board().await),
-            Effect::LoadStats => Msg::StatsLoaded(client.stats(None, None, Some("month")).await),
+            Effect::LoadBoard => Msg::BoardLoaded(client.board().await.map(Box::new)),
+            Effect::LoadStats => {
+                Msg::StatsLoaded(client.stats(None, None, Some("month")).await.map(Box::new))
+            }
             Effect::Quit => return,
         };
         let _ = tx.send(msg);

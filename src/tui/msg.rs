@@ -32,13 +32,13 @@ pub enum Msg {
     /// A page of incidents arrived (initial load or catch-up).
     Loaded(Result<Vec<Incident>, ClientError>, bool),
     /// One incident arrived (after an event or on open).
-    Fetched(Result<Incident, ClientError>),
+    Fetched(Result<Box<Incident>, ClientError>),
     /// A write finished.
     Written(WriteKind, Result<Written, ClientError>),
     /// The board arrived.
-    BoardLoaded(Result<Board, ClientError>),
+    BoardLoaded(Result<Box<Board>, ClientError>),
     /// Statistics arrived.
-    StatsLoaded(Result<Stats, ClientError>),
+    StatsLoaded(Result<Box<Stats>, ClientError>),
     /// A live event.
     Event(ServerEvent),
     /// The link changed.
@@ -49,7 +49,7 @@ pub enum Msg {
 #[derive(Debug, Clone, PartialEq)]
 pub enum WriteKind {
     /// Form saved.
-    Incident(IncidentPatch),
+    Incident(Box<IncidentPatch>),
     /// Report filed.
     Report,
     /// Note added.
@@ -57,7 +57,7 @@ pub enum WriteKind {
     /// Action added.
     NewAction(String),
     /// Action changed.
-    Action(ActionPatch),
+    Action(Box<ActionPatch>),
 }
 
 /// A successful write's result.
@@ -68,10 +68,12 @@ pub enum Written {
     /// The note.
     Note(Note),
     /// The action.
-    Action(Action),
+    Action(Box<Action>),
 }
 
 /// An API call to make.
+// Effects live for one loop iteration; boxing the patch would only add allocations.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     /// Load every incident, or those changed since a time.

@@ -28,7 +28,6 @@ pub fn search_cache(cache: &Cache, query: &str, limit: usize) -> Vec<LocalHit> {
         .filter_map(|i| {
             let (title_score, positions) = matcher
                 .fuzzy_indices(&i.title, query)
-                .map(|(s, p)| (s, p))
                 .unwrap_or((0, Vec::new()));
             let other = format!(
                 "{} {} {}",
