@@ -217,6 +217,8 @@ pub struct App {
     pub quit: bool,
     /// Scroll of the notes timeline.
     pub notes_scroll: u16,
+    /// New reports and overdue incidents, recounted when the cache changes (not per frame).
+    pub counts: (usize, usize),
 }
 
 fn err_text(e: &ClientError) -> String {
@@ -263,6 +265,7 @@ impl App {
             ticks: 0,
             quit: false,
             notes_scroll: 0,
+            counts: (0, 0),
         }
     }
 
@@ -293,6 +296,7 @@ impl App {
     pub fn refresh_view(&mut self) {
         let keep = self.selected_id();
         self.view = queue_view(&self.cache, &self.filter, self.sort);
+        self.counts = super::cache::counts(&self.cache);
         if let Some(id) = keep
             && let Some(pos) = self
                 .view

@@ -2,7 +2,6 @@
 //! from the active keymap.
 
 use super::super::app::App;
-use super::super::cache::counts;
 use super::super::msg::Link;
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -11,7 +10,7 @@ use ratatui::widgets::Paragraph;
 
 /// Draws the two bottom lines.
 pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
-    let (new, overdue) = counts(&app.cache);
+    let (new, overdue) = app.counts;
     let link = match &app.link {
         Link::Connecting => "connecting…".to_string(),
         Link::Live => "live".to_string(),

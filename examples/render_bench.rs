@@ -1,0 +1,191 @@
+//! Console rendering benchmark (release build): frame time of a full 160×48 frame with 100,000
+//! incidents loaded, time from an empty console to the first frame that shows them, and the
+//! bytes written to the terminal for one cursor move in the queue.
+//!
+//! `cargo run --release --example render_bench [-- N]`
+
+use chrono::{Duration, NaiveDate, TimeZone, Utc};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::{CrosstermBackend, TestBackend};
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+use triage::domain::clocks::{ClockRules, incident_deadlines};
+use triage::domain::{
+    Classification, Determination, Incident, Role, Severity, Source, Status, Subtype,
+};
+use triage::tui::keymap::load_keymap;
+use triage::tui::msg::Msg;
+use triage::tui::theme::load_theme;
+use triage::tui::{app::App, view};
+
+const SITES: [&str; 8] = [
+    "North Campus",
+    "South Clinic",
+    "Main Hospital",
+    "Imaging Center",
+    "Billing Office",
+    "Home Health",
+    "East Pavilion",
+    "Lab Annex",
+];
+const WHAT: [&str; 8] = [
+    "Lab results faxed to wrong clinic",
+    "Discharge summary emailed to wrong patient",
+    "EHR record viewed without reason",
+    "Unencrypted laptop stolen",
+    "Phishing email clicked",
+    "Wristband printed for wrong patient",
+    "Records left in unlocked bin",
+    "Password shared at nurses' station",
+];
+
+fn incident(n: usize, today: NaiveDate) -> Incident {
+    let reported = Utc.from_utc_datetime(&today.and_hms_opt(9, 0, 0).unwrap_or_default())
+        - Duration::hours((n % 20_000) as i64);
+    let status = Status::ALL[n % Status::ALL.len()];
+    let mut inc = Incident {
+        id: format!("INC-2026-{n:06}"),
+        title: format!("{} #{n}", WHAT[n % WHAT.len()]),
+        description: "A synthetic report used to measure rendering.".into(),
+        reported_by: "bench".into(),
+        reported_at: reported,
+        discovered_at: reported.date_naive(),
+        occurred_at: None,
+        site: SITES[n % SITES.len()].into(),
+        department: None,
+        source: Source::Api,
+        status,
+        determination: if n % 3 == 0 {
+            Determination::NearMiss
+        } else {
+            Determination::Undetermined
+        },
+        classification: Classification {
+            severity: Some(Severity::ALL[n % 4]),
+            subtype: Some(Subtype::ALL[n % Subtype::ALL.len()]),
+            phi_involved: Some(n % 2 == 0),
+            ..Default::default()
+        },
+        risk_assessment: None,
+        owner: None,
+        escalation_level: 0,
+        root_cause: Default::default(),
+        notices: vec![],
+        hold: None,
+        close_reason: None,
+        entity: None,
+        notes: vec![],
+        actions: vec![],
+        deadlines: vec![],
+        similar: vec![],
+        suggestion: None,
+        recurrence: None,
+        version: 1,
+        created_at: reported,
+        updated_at: reported,
+    };
+    inc.deadlines = incident_deadlines(&inc, &ClockRules::default(), today);
+    inc
+}
+
+/// A writer that counts what the terminal would receive.
+#[derive(Clone, Default)]
+struct Counter(Arc<Mutex<usize>>);
+
+impl Write for Counter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if let Ok(mut n) = self.0.lock() {
+            *n += buf.len();
+        }
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+fn main() {
+    let n: usize = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(100_000);
+    let today = NaiveDate::from_ymd_opt(2026, 12, 4).unwrap_or_default();
+    let items: Vec<Incident> = (0..n).map(|i| incident(i, today)).collect();
+    let (keymap, _) = load_keymap("default", None);
+    let (theme, _) = load_theme("dark", None, false);
+
+    // Start to first frame with the data: build the app, absorb N incidents, draw once.
+    let start = Instant::now();
+    let mut app = App::new(
+        "bench".into(),
+        Role::Lead,
+        "http://127.0.0.1:7878".into(),
+        keymap,
+        theme,
+        today,
+    );
+    let mut term = Terminal::new(TestBackend::new(160, 48)).expect("terminal");
+    term.draw(|f| view::draw(f, &app)).expect("draw");
+    let empty_frame = start.elapsed();
+    app.update(Msg::Loaded(Ok(items), false));
+    term.draw(|f| view::draw(f, &app)).expect("draw");
+    let first_full = start.elapsed();
+
+    // Frame time with N loaded, moving the cursor each frame.
+    let down = KeyEvent::new(KeyCode::Char('j'), KeyModifiers::NONE);
+    let mut times = Vec::new();
+    for _ in 0..300 {
+        app.update(Msg::Key(down));
+        let t = Instant::now();
+        term.draw(|f| view::draw(f, &app)).expect("draw");
+        times.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    let mut keystroke = Vec::new();
+    for _ in 0..300 {
+        let t = Instant::now();
+        app.update(Msg::Key(down));
+        term.draw(|f| view::draw(f, &app)).expect("draw");
+        keystroke.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+
+    // Bytes for one cursor move through a real crossterm backend.
+    let counter = Counter::default();
+    let mut real = Terminal::new(CrosstermBackend::new(counter.clone())).expect("terminal");
+    let _ = real.resize(ratatui::layout::Rect::new(0, 0, 160, 48));
+    real.draw(|f| view::draw(f, &app)).expect("draw");
+    let before = counter.0.lock().map(|n| *n).unwrap_or(0);
+    app.update(Msg::Key(down));
+    real.draw(|f| view::draw(f, &app)).expect("draw");
+    let after = counter.0.lock().map(|n| *n).unwrap_or(0);
+
+    println!("incidents: {n}");
+    println!(
+        "empty console, first frame: {:.1} ms",
+        empty_frame.as_secs_f64() * 1000.0
+    );
+    println!(
+        "start to first frame with {n} incidents (absorb + sort + draw): {:.1} ms",
+        first_full.as_secs_f64() * 1000.0
+    );
+    println!(
+        "full 160x48 frame render, median of 300: {:.3} ms (p95 {:.3} ms)",
+        median(times.clone()),
+        {
+            let mut t = times;
+            t.sort_by(f64::total_cmp);
+            t[t.len() * 95 / 100]
+        }
+    );
+    println!(
+        "keystroke to frame (update + render), median of 300: {:.3} ms",
+        median(keystroke)
+    );
+    println!("bytes written for one cursor move: {}", after - before);
+}
