@@ -9,6 +9,7 @@ pub mod demo;
 pub mod domain;
 pub mod export;
 pub mod import;
+pub mod search;
 pub mod server;
 pub mod store;
 pub mod tui;

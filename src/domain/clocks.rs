@@ -59,6 +59,17 @@ pub fn incident_deadlines(
         out.extend(deadlines::notification_deadlines(&facts, &rules.extra));
     }
     let mut out = deadlines::with_status(out, &incident.notices, today);
+    if incident.status == Status::Closed {
+        // A closed incident's clocks no longer run; unmet ones were explained at closing.
+        for d in out.iter_mut().filter(|d| {
+            !matches!(
+                d.status,
+                Some(DeadlineStatus::Met | DeadlineStatus::MetLate)
+            )
+        }) {
+            d.status = Some(DeadlineStatus::Closed);
+        }
+    }
     if provisional {
         for d in out.iter_mut().filter(|d| is_notice(d.kind)) {
             if d.status != Some(DeadlineStatus::Met) {

@@ -30,6 +30,7 @@ wire_enum! {
         Met => "met",
         MetLate => "met_late",
         Provisional => "provisional",
+        Closed => "closed",
     }
 }
 

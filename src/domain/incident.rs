@@ -270,3 +270,48 @@ impl IncidentPatch {
             || self.status == Some(Status::Closed)
     }
 }
+
+impl Incident {
+    /// An incident with the essentials set and everything else at its starting value: status
+    /// new, undetermined, version 1. Generators, importers and tests build on it.
+    pub fn minimal(
+        id: &str,
+        title: &str,
+        site: &str,
+        discovered_at: NaiveDate,
+        at: DateTime<Utc>,
+    ) -> Incident {
+        Incident {
+            id: id.to_string(),
+            title: title.to_string(),
+            description: String::new(),
+            reported_by: "system".into(),
+            reported_at: at,
+            discovered_at,
+            occurred_at: None,
+            site: site.to_string(),
+            department: None,
+            source: Source::Api,
+            status: Status::New,
+            determination: Determination::Undetermined,
+            classification: Classification::default(),
+            risk_assessment: None,
+            owner: None,
+            escalation_level: 0,
+            root_cause: RootCause::default(),
+            notices: Vec::new(),
+            hold: None,
+            close_reason: None,
+            entity: None,
+            notes: Vec::new(),
+            actions: Vec::new(),
+            deadlines: Vec::new(),
+            similar: Vec::new(),
+            suggestion: None,
+            recurrence: None,
+            version: 1,
+            created_at: at,
+            updated_at: at,
+        }
+    }
+}

@@ -21,6 +21,7 @@ use utoipa::IntoParams;
 /// Broadcasts every change recorded after start-up until shutdown.
 pub async fn pump(state: AppState, mut shutdown: watch::Receiver<bool>) {
     let mut last = state.store.latest_seq().await.unwrap_or(0);
+    build_index(&state).await;
     loop {
         tokio::select! {
             _ = state.wake.notified() => {},
@@ -30,6 +31,7 @@ pub async fn pump(state: AppState, mut shutdown: watch::Receiver<bool>) {
         loop {
             match state.store.events_since(last, 1000).await {
                 Ok(batch) if !batch.is_empty() => {
+                    reindex(&state, &batch).await;
                     for ev in &batch {
                         let _ = state.events.send(ev.clone());
                     }
@@ -52,6 +54,56 @@ pub async fn pump(state: AppState, mut shutdown: watch::Receiver<bool>) {
                 }
             }
         }
+    }
+}
+
+/// Loads every incident into the search index (in pages, so other work goes on meanwhile).
+async fn build_index(state: &AppState) {
+    let mut filter = crate::store::ListFilter {
+        limit: 1000,
+        ..Default::default()
+    };
+    loop {
+        let Ok((page, next)) = state.store.list_incidents(&filter).await else {
+            tracing::warn!("search index: could not read incidents");
+            return;
+        };
+        if let Ok(mut index) = state.search.write() {
+            for incident in &page {
+                index.upsert(incident);
+            }
+        }
+        match next {
+            Some(seq) => filter.after_seq = Some(seq),
+            None => break,
+        }
+    }
+    if let Ok(mut index) = state.search.write() {
+        index.ensure_sorted();
+        tracing::info!(records = index.len(), "search index built");
+    }
+}
+
+/// Brings the search index up to date with the incidents a batch of events touched.
+async fn reindex(state: &AppState, batch: &[ServerEvent]) {
+    let mut ids: Vec<&str> = batch
+        .iter()
+        .map(|e| e.incident_id.as_str())
+        .filter(|id| !id.is_empty())
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut fresh = Vec::with_capacity(ids.len());
+    for id in ids {
+        if let Ok(incident) = state.store.get_incident(id).await {
+            fresh.push(incident);
+        }
+    }
+    if let Ok(mut index) = state.search.write() {
+        for incident in &fresh {
+            index.upsert(incident);
+        }
+        index.ensure_sorted();
     }
 }
 

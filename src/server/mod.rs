@@ -38,6 +38,8 @@ pub struct AppState {
     pub tokens: Arc<TokenCache>,
     /// Authentication failures per address.
     pub failures: Arc<FailureLimiter>,
+    /// The search index over every incident, kept live by the event pump.
+    pub search: Arc<std::sync::RwLock<crate::search::SearchIndex>>,
 }
 
 impl AppState {
@@ -125,6 +127,7 @@ pub fn state_for(store: Arc<dyn Store>, clock: Arc<dyn Clock>, rules: ClockRules
         wake: Arc::new(Notify::new()),
         tokens: Arc::new(TokenCache::default()),
         failures: Arc::new(FailureLimiter::default()),
+        search: Arc::new(std::sync::RwLock::new(crate::search::SearchIndex::default())),
     }
 }
 

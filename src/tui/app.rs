@@ -7,7 +7,7 @@ use super::form::{Field, Form};
 use super::input::LineInput;
 use super::keymap::{Keymap, Resolution};
 use super::msg::{Effect, Link, Msg, WriteKind, Written};
-use super::search::{LocalHit, search_cache};
+use super::search::{LocalHit, search_local};
 use super::theme::Theme;
 use crate::client::ClientError;
 use crate::domain::action::{ActionPatch, ActionStatus, NewAction};
@@ -219,6 +219,12 @@ pub struct App {
     pub notes_scroll: u16,
     /// New reports and overdue incidents, recounted when the cache changes (not per frame).
     pub counts: (usize, usize),
+    /// Search index over the cache.
+    pub index: crate::search::SearchIndex,
+    /// The search session (narrows while the query grows).
+    pub searcher: crate::search::Searcher,
+    /// Matches of the current search in total.
+    pub search_total: usize,
 }
 
 fn err_text(e: &ClientError) -> String {
@@ -266,6 +272,9 @@ impl App {
             quit: false,
             notes_scroll: 0,
             counts: (0, 0),
+            index: crate::search::SearchIndex::default(),
+            searcher: crate::search::Searcher::default(),
+            search_total: 0,
         }
     }
 
@@ -297,6 +306,7 @@ impl App {
         let keep = self.selected_id();
         self.view = queue_view(&self.cache, &self.filter, self.sort);
         self.counts = super::cache::counts(&self.cache);
+        self.index.ensure_sorted();
         if let Some(id) = keep
             && let Some(pos) = self
                 .view
@@ -419,6 +429,7 @@ impl App {
                 .map_or(incident.updated_at, |t| t.max(incident.updated_at)),
         );
         let id = incident.id.clone();
+        self.index.upsert(&incident);
         let is_new = self.cache.upsert(incident);
         if is_new && live && !self.loading {
             self.arrivals.insert(id);
@@ -441,6 +452,7 @@ impl App {
                     ..Form::from_incident(&inc)
                 });
                 self.detail = Some((*inc).clone());
+                self.index.upsert(&inc);
                 self.cache.upsert(*inc);
                 self.refresh_view();
                 self.say(format!("{id} saved"), false);
@@ -570,7 +582,9 @@ impl App {
             selected,
         }) = &mut self.popup
         {
-            *hits = search_cache(&self.cache, input.text(), 50);
+            let (found, total) = search_local(&self.index, &mut self.searcher, input.text(), 200);
+            *hits = found;
+            self.search_total = total;
             *selected = 0;
         }
     }
@@ -1123,6 +1137,7 @@ impl App {
             }
             (Popup::Conflict { patch, current }, C::ConflictReapply) => {
                 let (id, version) = (current.id.clone(), current.version);
+                self.index.upsert(&current);
                 self.cache.upsert((*current).clone());
                 self.detail = Some(*current);
                 vec![Effect::Patch {
@@ -1134,6 +1149,7 @@ impl App {
             (Popup::Conflict { current, .. }, C::ConflictReload | C::NavOpen) => {
                 self.form = Some(Form::from_incident(&current));
                 self.detail = Some((*current).clone());
+                self.index.upsert(&current);
                 self.cache.upsert(*current);
                 self.refresh_view();
                 self.say(

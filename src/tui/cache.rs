@@ -146,10 +146,10 @@ fn severity_rank(s: Option<Severity>) -> u8 {
 
 /// The nearest open deadline of an incident.
 pub fn nearest_deadline(i: &Incident) -> Option<NaiveDate> {
-    use crate::domain::deadlines::DeadlineStatus::{Met, MetLate};
+    use crate::domain::deadlines::DeadlineStatus::{Closed, Met, MetLate};
     i.deadlines
         .iter()
-        .filter(|d| !matches!(d.status, Some(Met | MetLate)))
+        .filter(|d| !matches!(d.status, Some(Met | MetLate | Closed)))
         .map(|d| d.due)
         .min()
 }

@@ -1,8 +1,7 @@
-//! Search over the console's own cache, so typing never waits for the network.
+//! Search over the console's own cache through the shared search index, so typing never waits
+//! for the network; a `Searcher` narrows from the previous keystroke's result.
 
-use super::cache::Cache;
-use fuzzy_matcher::FuzzyMatcher;
-use fuzzy_matcher::skim::SkimMatcherV2;
+use crate::search::{SearchIndex, Searcher};
 
 /// One local search result.
 #[derive(Debug, Clone, PartialEq)]
@@ -15,40 +14,25 @@ pub struct LocalHit {
     pub positions: Vec<usize>,
 }
 
-/// The best `limit` incidents for `query`, best first.
-pub fn search_cache(cache: &Cache, query: &str, limit: usize) -> Vec<LocalHit> {
-    let query = query.trim();
-    if query.is_empty() {
-        return Vec::new();
+/// The best `limit` incidents for `query`, best first, and how many matched in all.
+pub fn search_local(
+    index: &SearchIndex,
+    searcher: &mut Searcher,
+    query: &str,
+    limit: usize,
+) -> (Vec<LocalHit>, usize) {
+    if query.trim().is_empty() {
+        return (Vec::new(), 0);
     }
-    let matcher = SkimMatcherV2::default().smart_case();
-    let mut hits: Vec<LocalHit> = cache
-        .items()
-        .iter()
-        .filter_map(|i| {
-            let (title_score, positions) = matcher
-                .fuzzy_indices(&i.title, query)
-                .unwrap_or((0, Vec::new()));
-            let other = format!(
-                "{} {} {}",
-                i.site,
-                i.classification.category_words(),
-                i.entity.as_deref().unwrap_or("")
-            );
-            let other_score = matcher.fuzzy_match(&other, query).unwrap_or(0);
-            let score = title_score.max(other_score / 2);
-            (score > 0).then(|| LocalHit {
-                id: i.id.clone(),
-                score,
-                positions,
-            })
+    let results = searcher.search(index, query, limit);
+    let hits = results
+        .hits
+        .into_iter()
+        .map(|h| LocalHit {
+            id: h.id,
+            score: h.score,
+            positions: h.title_positions,
         })
         .collect();
-    let k = limit.min(hits.len());
-    if k > 0 && k < hits.len() {
-        hits.select_nth_unstable_by(k - 1, |a, b| b.score.cmp(&a.score));
-        hits.truncate(k);
-    }
-    hits.sort_by(|a, b| b.score.cmp(&a.score).then_with(|| a.id.cmp(&b.id)));
-    hits
+    (hits, results.total)
 }

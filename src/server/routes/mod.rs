@@ -61,6 +61,7 @@ pub fn routes_and_doc() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(super::events::events))
         .routes(routes!(audit::audit))
         .routes(routes!(import::import))
+        .routes(routes!(search::search))
         .split_for_parts()
 }
 

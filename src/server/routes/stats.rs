@@ -189,7 +189,14 @@ async fn compute(
         overdue_by_owner,
         median_hours_to_triage: median(triage_hours),
         median_hours_to_close: median(close_hours),
-        patterns: Vec::new(),
+        patterns: crate::search::patterns::patterns(
+            incidents,
+            from,
+            to,
+            if monthly { 30 } else { 7 },
+            today,
+            10,
+        ),
     })
 }
 

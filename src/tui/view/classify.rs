@@ -97,6 +97,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     if inc.deadlines.is_empty() {
         lines.push(Line::from("  none running"));
     }
+    let narrow = side.width < 80;
     for d in &inc.deadlines {
         let left = d.days_left.unwrap_or(0);
         let state = d
@@ -105,27 +106,40 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
             .map(|s| format!(" {s}"))
             .unwrap_or_default();
         let status = d.status.map(|s| s.as_str()).unwrap_or("");
-        lines.push(Line::from(vec![
+        let role = match status {
+            "met" | "met_late" => "deadline.met",
+            "closed" => "text.dim",
+            _ => deadline_role(left),
+        };
+        let mut spans = vec![
             Span::raw(format!("  {:<16}", format!("{}{state}", d.kind))),
             Span::raw(format!("{} ", d.due)),
-            Span::styled(
-                format!("{:>6} ", days_left(left)),
-                app.theme.style(if status.starts_with("met") {
-                    "deadline.met"
-                } else {
-                    deadline_role(left)
-                }),
-            ),
+            Span::styled(format!("{:>6} ", days_left(left)), app.theme.style(role)),
             Span::styled(format!("{status:<11}"), app.theme.style("text.dim")),
-            Span::styled(d.citation.clone(), app.theme.style("text.dim")),
-        ]));
+        ];
+        if narrow {
+            lines.push(Line::from(spans));
+            lines.push(Line::from(Span::styled(
+                format!("    {}", d.citation),
+                app.theme.style("text.dim"),
+            )));
+        } else {
+            spans.push(Span::styled(
+                d.citation.clone(),
+                app.theme.style("text.dim"),
+            ));
+            lines.push(Line::from(spans));
+        }
     }
     lines.push(Line::from(Span::styled(
         "Seen before",
         app.theme.style("title"),
     )));
     if let Some(r) = &inc.recurrence {
-        lines.push(Line::from(format!("  {}", safe_line(r))));
+        lines.push(Line::from(format!(
+            "  {}",
+            fit(&safe_line(r), side.width.saturating_sub(3) as usize)
+        )));
     }
     if inc.similar.is_empty() {
         lines.push(Line::from(Span::styled(
@@ -134,15 +148,22 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         )));
     }
     for s in inc.similar.iter().take(6) {
+        let width = side.width.saturating_sub(25) as usize;
         lines.push(Line::from(format!(
-            "  {:>5.2} {} {}",
+            "  {:>4.2} {} {}",
             s.score,
             s.id,
-            fit(&safe_line(&s.title), 50)
+            fit(&safe_line(&s.title), width.max(8))
         )));
         if !s.why.is_empty() {
             lines.push(Line::from(Span::styled(
-                format!("        {}", safe_line(&s.why.join(", "))),
+                format!(
+                    "       {}",
+                    fit(
+                        &safe_line(&s.why.join("; ")),
+                        side.width.saturating_sub(8) as usize
+                    )
+                ),
                 app.theme.style("text.dim"),
             )));
         }

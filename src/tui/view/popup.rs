@@ -216,8 +216,8 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
             let block = frame_block(
                 app,
                 format!(
-                    " Search {} of {} · Enter opens · Esc closes ",
-                    hits.len(),
+                    " Search · {} match(es) in {} · Enter opens · Esc closes · site: cat: status: det: owner: after: before: ",
+                    app.search_total,
                     app.cache.len()
                 ),
             );

@@ -1,0 +1,389 @@
+//! Running a query: filters first, then a character-mask prefilter, then fuzzy scoring of the
+//! short fields (fuzzy-matcher's Skim algorithm) combined with word-prefix hits in descriptions
+//! and notes; both cores; top-k by selection, never a full sort. A `Searcher` narrows from its
+//! previous result while the query only grows.
+
+use super::index::{Record, SearchIndex, mask_of};
+use super::query::Query;
+use crate::domain::wire::{SearchHit, SearchResults};
+use fuzzy_matcher::FuzzyMatcher;
+use fuzzy_matcher::skim::SkimMatcherV2;
+
+/// Score added when a query word is a prefix of a word in the description or notes.
+const WORD_HIT: i64 = 12;
+
+/// A bit set over record positions.
+struct Bits(Vec<u64>);
+
+impl Bits {
+    fn new(n: usize) -> Self {
+        Bits(vec![0; n.div_ceil(64)])
+    }
+    fn set(&mut self, i: u32) {
+        if let Some(w) = self.0.get_mut(i as usize / 64) {
+            *w |= 1 << (i % 64);
+        }
+    }
+    fn has(&self, i: u32) -> bool {
+        self.0
+            .get(i as usize / 64)
+            .is_some_and(|w| w & (1 << (i % 64)) != 0)
+    }
+}
+
+fn passes_filters(r: &Record, q: &Query) -> bool {
+    r.live
+        && q.site.as_deref().is_none_or(|s| r.site.contains(s))
+        && q.category
+            .as_deref()
+            .is_none_or(|c| r.category.contains(c) || r.label.contains(c))
+        && q.status
+            .as_deref()
+            .is_none_or(|s| r.status.as_str().starts_with(s))
+        && q.determination
+            .as_deref()
+            .is_none_or(|d| r.determination.as_str().starts_with(d))
+        && q.owner.as_deref().is_none_or(|o| r.owner.contains(o))
+        && q.after.is_none_or(|d| r.discovered >= d)
+        && q.before.is_none_or(|d| r.discovered <= d)
+}
+
+/// The words of the query with their masks and description hit sets.
+struct Prepared {
+    words: Vec<(String, u64, Option<Bits>)>,
+}
+
+fn prepare(index: &SearchIndex, q: &Query) -> Prepared {
+    let n = index.records.len();
+    let words = q
+        .words
+        .iter()
+        .map(|w| {
+            let hits = (w.chars().count() >= 2 && index.is_sorted()).then(|| {
+                let mut bits = Bits::new(n);
+                for word in index.prefix_words_sorted(w) {
+                    for p in &index.postings[word as usize] {
+                        bits.set(*p);
+                    }
+                }
+                bits
+            });
+            (w.clone(), mask_of(w), hits)
+        })
+        .collect();
+    Prepared { words }
+}
+
+fn score(matcher: &SkimMatcherV2, r: &Record, pos: u32, p: &Prepared) -> Option<i64> {
+    let mut total = 0;
+    for (word, mask, hits) in &p.words {
+        let fuzzy = if r.mask & mask == *mask {
+            matcher.fuzzy_match(&r.short, word)
+        } else {
+            None
+        };
+        let in_text = hits.as_ref().is_some_and(|b| b.has(pos));
+        match (fuzzy, in_text) {
+            (None, false) => return None,
+            (f, t) => total += f.unwrap_or(0) + if t { WORD_HIT } else { 0 },
+        }
+    }
+    Some(total)
+}
+
+/// Scores `candidates` (or every record) on both cores; returns (score, position) of matches.
+fn scan(index: &SearchIndex, q: &Query, candidates: Option<&[u32]>) -> Vec<(i64, u32)> {
+    let prepared = prepare(index, q);
+    let all: Vec<u32>;
+    let positions: &[u32] = match candidates {
+        Some(c) => c,
+        None => {
+            all = (0..index.records.len() as u32).collect();
+            &all
+        }
+    };
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(8);
+    let chunk = positions.len().div_ceil(threads).max(4096);
+    let run = |slice: &[u32]| -> Vec<(i64, u32)> {
+        let matcher = SkimMatcherV2::default().ignore_case();
+        slice
+            .iter()
+            .filter_map(|&pos| {
+                let r = &index.records[pos as usize];
+                if !passes_filters(r, q) {
+                    return None;
+                }
+                if prepared.words.is_empty() {
+                    return Some((
+                        i64::from(chrono::Datelike::num_days_from_ce(&r.discovered)),
+                        pos,
+                    ));
+                }
+                score(&matcher, r, pos, &prepared).map(|s| (s, pos))
+            })
+            .collect()
+    };
+    if positions.len() <= chunk {
+        return run(positions);
+    }
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = positions
+            .chunks(chunk)
+            .map(|slice| scope.spawn(move || run(slice)))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_default())
+            .collect()
+    })
+}
+
+/// The best `limit` of `matches`, best first (ties by id for stable output).
+fn top(index: &SearchIndex, mut matches: Vec<(i64, u32)>, limit: usize) -> Vec<(i64, u32)> {
+    let cmp = |a: &(i64, u32), b: &(i64, u32)| {
+        b.0.cmp(&a.0).then_with(|| {
+            index.records[a.1 as usize]
+                .id
+                .cmp(&index.records[b.1 as usize].id)
+        })
+    };
+    if limit > 0 && matches.len() > limit {
+        matches.select_nth_unstable_by(limit - 1, cmp);
+        matches.truncate(limit);
+    }
+    matches.sort_by(cmp);
+    matches
+}
+
+fn hits(index: &SearchIndex, q: &Query, best: &[(i64, u32)]) -> Vec<SearchHit> {
+    let matcher = SkimMatcherV2::default().ignore_case();
+    best.iter()
+        .map(|(score, pos)| {
+            let r = &index.records[*pos as usize];
+            let mut positions: Vec<usize> = q
+                .words
+                .iter()
+                .filter_map(|w| matcher.fuzzy_indices(&r.title, w))
+                .flat_map(|(_, p)| p)
+                .collect();
+            positions.sort_unstable();
+            positions.dedup();
+            let field = if positions.is_empty() && !q.words.is_empty() {
+                "description"
+            } else {
+                "title"
+            };
+            SearchHit {
+                id: r.id.clone(),
+                title: r.title.clone(),
+                site: r.site.clone(),
+                status: r.status.as_str().into(),
+                determination: r.determination.as_str().into(),
+                score: *score,
+                field: field.into(),
+                title_positions: positions,
+            }
+        })
+        .collect()
+}
+
+impl SearchIndex {
+    /// Searches everything (no narrowing).
+    pub fn search(&self, text: &str, limit: usize) -> SearchResults {
+        let q = Query::parse(text);
+        let matches = scan(self, &q, None);
+        let total = matches.len();
+        let best = top(self, matches, limit);
+        SearchResults {
+            query: text.to_string(),
+            total,
+            hits: hits(self, &q, &best),
+        }
+    }
+}
+
+/// A search session that narrows from its previous result while the query grows.
+#[derive(Debug, Default, Clone)]
+pub struct Searcher {
+    last: Option<(Query, u64, Vec<u32>)>,
+}
+
+impl Searcher {
+    /// Runs `text` against `index`, reusing the previous matches when that is exact.
+    pub fn search(&mut self, index: &SearchIndex, text: &str, limit: usize) -> SearchResults {
+        let q = Query::parse(text);
+        let previous = self
+            .last
+            .as_ref()
+            .filter(|(old, generation, _)| *generation == index.generation && q.narrows(old))
+            .map(|(_, _, m)| m.as_slice());
+        let matches = scan(index, &q, previous);
+        let mut positions: Vec<u32> = matches.iter().map(|m| m.1).collect();
+        positions.sort_unstable();
+        let total = matches.len();
+        let best = top(index, matches, limit);
+        let out = SearchResults {
+            query: text.to_string(),
+            total,
+            hits: hits(index, &q, &best),
+        };
+        self.last = Some((q, index.generation, positions));
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Incident, Note, Status, Subtype};
+    use chrono::{NaiveDate, TimeZone, Utc};
+
+    fn inc(id: &str, title: &str, site: &str, desc: &str, sub: Option<Subtype>) -> Incident {
+        let at = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+        let mut i = Incident::minimal(
+            id,
+            title,
+            site,
+            NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+            at,
+        );
+        i.description = desc.into();
+        i.classification.subtype = sub;
+        i
+    }
+
+    fn corpus() -> Vec<Incident> {
+        vec![
+            inc(
+                "A",
+                "Lab results faxed to wrong clinic",
+                "North",
+                "fax number typo",
+                Some(Subtype::MisdirectedFax),
+            ),
+            inc(
+                "B",
+                "Email to wrong patient",
+                "South",
+                "autocomplete picked a namesake; lab results attached",
+                Some(Subtype::MisdirectedEmail),
+            ),
+            inc(
+                "C",
+                "Laptop stolen from car",
+                "North",
+                "unencrypted device",
+                Some(Subtype::StolenDevice),
+            ),
+            inc(
+                "D",
+                "Badge tailgating at records room",
+                "East",
+                "visitor followed staff",
+                Some(Subtype::Tailgating),
+            ),
+        ]
+    }
+
+    fn ids(r: &SearchResults) -> Vec<&str> {
+        r.hits.iter().map(|h| h.id.as_str()).collect()
+    }
+
+    #[test]
+    fn fuzzy_title_beats_description_only() {
+        let index = SearchIndex::build(&corpus());
+        let r = index.search("lab res", 10);
+        assert_eq!(ids(&r)[0], "A", "{r:?}");
+        assert!(
+            ids(&r).contains(&"B"),
+            "found through the description: {r:?}"
+        );
+        assert_eq!(r.hits[0].field, "title");
+        assert!(!r.hits[0].title_positions.is_empty());
+    }
+
+    #[test]
+    fn typos_and_filters() {
+        let index = SearchIndex::build(&corpus());
+        assert_eq!(ids(&index.search("lptop", 10)), vec!["C"]);
+        assert_eq!(ids(&index.search("site:north", 10)).len(), 2);
+        assert_eq!(ids(&index.search("cat:misdirected_fax", 10)), vec!["A"]);
+        assert_eq!(ids(&index.search("wrong site:south", 10)), vec!["B"]);
+        assert!(index.search("status:closed", 10).hits.is_empty());
+    }
+
+    #[test]
+    fn notes_are_searchable_and_upserts_show() {
+        let mut corpus = corpus();
+        let mut index = SearchIndex::build(&corpus);
+        assert!(index.search("shredder", 10).hits.is_empty());
+        corpus[3].notes.push(Note {
+            id: "N1".into(),
+            author: "kim".into(),
+            at: Utc::now(),
+            text: "Shredder jammed".into(),
+        });
+        corpus[3].status = Status::Closed;
+        index.upsert(&corpus[3]);
+        index.ensure_sorted();
+        assert_eq!(ids(&index.search("shredder", 10)), vec!["D"]);
+        assert_eq!(ids(&index.search("status:closed", 10)), vec!["D"]);
+        index.remove("D");
+        assert!(index.search("shredder", 10).hits.is_empty());
+    }
+
+    #[test]
+    fn narrowing_gives_the_same_results_as_a_fresh_search() {
+        let mut corpus = Vec::new();
+        let titles = [
+            "fax to lab",
+            "lab fax misdirected",
+            "faxed labels",
+            "email lab results",
+            "lost fax machine",
+            "phishing email",
+        ];
+        for n in 0..600 {
+            corpus.push(inc(
+                &format!("I{n:04}"),
+                &format!("{} {n}", titles[n % titles.len()]),
+                ["North", "South"][n % 2],
+                "results of the lab were faxed",
+                None,
+            ));
+        }
+        let index = SearchIndex::build(&corpus);
+        let mut searcher = Searcher::default();
+        let mut typed = String::new();
+        for c in "fax lab resu".chars() {
+            typed.push(c);
+            let narrowed = searcher.search(&index, &typed, 50);
+            let fresh = index.search(&typed, 50);
+            assert_eq!(narrowed.total, fresh.total, "query {typed:?}");
+            assert_eq!(ids(&narrowed), ids(&fresh), "query {typed:?}");
+        }
+    }
+
+    #[test]
+    fn similar_prefers_same_kind_and_never_itself() {
+        let mut corpus = corpus();
+        corpus.push(inc(
+            "E",
+            "Referral faxed to wrong clinic",
+            "North",
+            "fax number typo again",
+            Some(Subtype::MisdirectedFax),
+        ));
+        let index = SearchIndex::build(&corpus);
+        let sim = index.similar("A", 3);
+        assert_eq!(sim[0].id, "E", "{sim:?}");
+        assert!(sim.iter().all(|s| s.id != "A"));
+        assert!(sim[0].why.iter().any(|w| w.contains("same category")));
+        let line = index
+            .recurrence("A", NaiveDate::from_ymd_opt(2026, 2, 1).unwrap())
+            .unwrap();
+        assert_eq!(line, "misdirected fax · north · 2 in 90 days, 2 in a year");
+    }
+}

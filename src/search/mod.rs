@@ -1,0 +1,12 @@
+//! Search over past and open incidents: as-you-type fuzzy search with field filters, "seen
+//! before" (similar incidents and recurrence) and recurring patterns.
+
+pub mod engine;
+pub mod index;
+pub mod patterns;
+pub mod query;
+pub mod similar;
+
+pub use engine::Searcher;
+pub use index::SearchIndex;
+pub use query::Query;
