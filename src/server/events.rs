@@ -5,7 +5,7 @@
 
 use super::AppState;
 use super::auth::Caller;
-use super::error::ApiResult;
+use super::error::{ApiError, ApiResult};
 use crate::domain::Permission;
 use crate::domain::wire::ServerEvent;
 use axum::extract::{Query, State};
@@ -64,14 +64,15 @@ pub struct EventQuery {
 
 /// Server-sent events: `incident.created`, `incident.updated`, `action.updated`.
 #[utoipa::path(get, path = "/api/v1/events", params(EventQuery), tag = "events",
-    responses((status = 200, description = "text/event-stream of ServerEvent", body = ServerEvent), (status = 401, body = crate::domain::wire::ErrorBody)))]
+    responses((status = 200, description = "text/event-stream of ServerEvent", body = ServerEvent), (status = 401, body = crate::domain::wire::ErrorBody), (status = 422, body = crate::domain::wire::ErrorBody)))]
 pub async fn events(
     State(state): State<AppState>,
     caller: Caller,
     headers: HeaderMap,
-    Query(q): Query<EventQuery>,
+    query: Result<Query<EventQuery>, axum::extract::rejection::QueryRejection>,
 ) -> ApiResult<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
     caller.require(Permission::ReadAll)?;
+    let Query(q) = query.map_err(|e| ApiError::invalid("query", e.body_text()))?;
     let resume = headers
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
