@@ -333,3 +333,38 @@ pub fn i(v: &Value, key: &str) -> i64 {
         .and_then(Value::as_i64)
         .unwrap_or_else(|| panic!("no integer '{key}' in {v}"))
 }
+
+/// A raw request with an exact body and content type (for malformed or mislabelled bodies).
+pub async fn send_raw(
+    server: &TestServer,
+    http: &reqwest::Client,
+    method: Method,
+    path: &str,
+    token: Option<&str>,
+    content_type: Option<&str>,
+    body: Option<Vec<u8>>,
+    headers: &[(&str, String)],
+) -> (StatusCode, Value) {
+    let mut req = http.request(method.clone(), format!("{}{}", server.url(), path));
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    if let Some(ct) = content_type {
+        req = req.header("content-type", ct);
+    }
+    if let Some(b) = body {
+        req = req.body(b);
+    }
+    for (k, v) in headers {
+        req = req.header(*k, v.as_str());
+    }
+    let resp = tokio::time::timeout(PATIENCE, req.send())
+        .await
+        .unwrap_or_else(|_| panic!("{method} {path} timed out"))
+        .unwrap_or_else(|e| panic!("{method} {path}: {e}"));
+    let status = resp.status();
+    let bytes = resp.bytes().await.expect("body");
+    let value = serde_json::from_slice(&bytes)
+        .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
+    (status, value)
+}
