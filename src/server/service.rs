@@ -238,6 +238,9 @@ pub fn apply_incident_patch(
                 "an oral law-enforcement statement must record the official's identity (164.412(b))",
             ));
         }
+        // The statement has been made (and the hold's end is computed from it): a date out of
+        // range would be stored and then break every later read of the incident.
+        check_past_date("hold.stated_on", hold.stated_on, today)?;
         if hold.until.is_some_and(|u| u < hold.stated_on) {
             return Err(ApiError::invalid(
                 "hold.until",
