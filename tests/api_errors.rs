@@ -700,3 +700,23 @@ async fn repeated_bad_tokens_from_one_address_are_rate_limited() {
     let (status, _) = server.call(Method::GET, "/healthz", None, None).await;
     assert_eq!(status, StatusCode::OK);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn extreme_dates_are_refused_not_fatal() {
+    let (server, id, _) = setup().await;
+    let path = format!("/api/v1/incidents/{id}");
+    let cases = vec![
+        Case::new("stats at the end of time", ANALYST, Method::GET, "/api/v1/stats?from=%2B262142-12-01&to=%2B262142-12-31&by=month")
+            .want(422, "invalid", Some("to")),
+        Case::new("stats weekly at the end of time", ANALYST, Method::GET, "/api/v1/stats?from=%2B262142-12-20&to=%2B262142-12-31")
+            .want(422, "invalid", Some("to")),
+        Case::new("stats at the start of time", ANALYST, Method::GET, "/api/v1/stats?to=-262143-01-02")
+            .want(422, "invalid", Some("to")),
+        Case::new("hold stated at the end of time", LEAD, Method::PATCH, &path)
+            .json(json!({"version": 3, "determination": "breach", "hold": {"written": false, "stated_on": "+262142-12-31", "official": "Det. Ruiz"}}))
+            .want(422, "invalid", Some("hold.stated_on")),
+    ];
+    for case in cases {
+        check(&server, &id, case).await;
+    }
+}
