@@ -105,7 +105,6 @@ async fn check(server: &TestServer, watched: &str, case: Case) -> Value {
     let token = case.user.map(|u| server.token(u));
     let (status, body) = send_raw(
         server,
-        &server.http,
         case.method.clone(),
         &case.path,
         token.as_deref(),

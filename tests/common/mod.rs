@@ -337,7 +337,6 @@ pub fn i(v: &Value, key: &str) -> i64 {
 /// A raw request with an exact body and content type (for malformed or mislabelled bodies).
 pub async fn send_raw(
     server: &TestServer,
-    http: &reqwest::Client,
     method: Method,
     path: &str,
     token: Option<&str>,
@@ -345,7 +344,9 @@ pub async fn send_raw(
     body: Option<Vec<u8>>,
     headers: &[(&str, String)],
 ) -> (StatusCode, Value) {
-    let mut req = http.request(method.clone(), format!("{}{}", server.url(), path));
+    let mut req = server
+        .http
+        .request(method.clone(), format!("{}{}", server.url(), path));
     if let Some(t) = token {
         req = req.bearer_auth(t);
     }
