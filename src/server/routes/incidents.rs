@@ -86,6 +86,9 @@ pub struct ListQuery {
     pub cursor: Option<String>,
 }
 
+/// Most words a text filter may have.
+pub const MAX_QUERY_WORDS: usize = 32;
+
 fn decode_cursor(cursor: &str) -> ApiResult<i64> {
     cursor
         .strip_prefix("c")
@@ -118,9 +121,13 @@ pub fn filter_from_query(q: ListQuery, caller: &Caller) -> ApiResult<ListFilter>
     }
     if let Some(s) = q.status {
         for part in s.split(',').filter(|p| !p.trim().is_empty()) {
-            f.status.push(Status::parse(part).ok_or_else(|| {
+            let status = Status::parse(part).ok_or_else(|| {
                 ApiError::invalid("status", format!("unknown status '{}'", part.trim()))
-            })?);
+            })?;
+            // Each status once: the list becomes SQL placeholders.
+            if !f.status.contains(&status) {
+                f.status.push(status);
+            }
         }
     }
     if let Some(d) = q.determination {
@@ -133,6 +140,15 @@ pub fn filter_from_query(q: ListQuery, caller: &Caller) -> ApiResult<ListFilter>
     f.owner = q.owner.filter(|s| !s.is_empty());
     f.site = q.site.filter(|s| !s.is_empty());
     f.q = q.q.filter(|s| !s.trim().is_empty());
+    // Each word becomes a SQL condition; past a few dozen the database refuses the query.
+    if let Some(words) = f.q.as_deref().map(|q| q.split_whitespace().count())
+        && words > MAX_QUERY_WORDS
+    {
+        return Err(ApiError::invalid(
+            "q",
+            format!("q has {words} words; at most {MAX_QUERY_WORDS}"),
+        ));
+    }
     if let Some(since) = q.since {
         f.since = Some(parse_time(&since).ok_or_else(|| {
             ApiError::invalid(
