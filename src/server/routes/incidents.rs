@@ -10,11 +10,11 @@ use crate::domain::{
 use crate::server::AppState;
 use crate::server::auth::Caller;
 use crate::server::error::{ApiError, ApiResult};
-use crate::server::extract::{IfMatch, JsonBody, required_version};
+use crate::server::extract::{IdPath, IfMatch, JsonBody, required_version};
 use crate::server::service;
 use crate::store::{Change, ListFilter, parse_time};
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -190,7 +190,7 @@ pub async fn list_incidents(
 pub async fn get_incident(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
 ) -> ApiResult<Json<Incident>> {
     let incident = state.store.get_incident(&id).await?;
     check_can_read(&caller, &incident)?;
@@ -204,7 +204,7 @@ pub async fn get_incident(
 pub async fn patch_incident(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
     if_match: IfMatch,
     JsonBody(patch): JsonBody<IncidentPatch>,
 ) -> ApiResult<Json<Incident>> {
@@ -258,7 +258,7 @@ fn strip(incident: &Incident) -> Incident {
 pub async fn add_note(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
     JsonBody(note): JsonBody<NewNote>,
 ) -> ApiResult<(StatusCode, Json<Note>)> {
     caller.require(Permission::Work)?;
@@ -285,7 +285,7 @@ pub async fn add_note(
 pub async fn add_action(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
     JsonBody(new): JsonBody<NewAction>,
 ) -> ApiResult<(StatusCode, Json<Action>)> {
     caller.require(Permission::Work)?;
