@@ -767,3 +767,15 @@ async fn oversized_filters_and_odd_paths_are_client_errors() {
         check(&server, &id, case).await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_typed_client_sends_any_id_intact() {
+    let (server, _, _) = setup().await;
+    let client = server.client(ANALYST);
+    // Not ids this server issues, but they must arrive as sent: a clean 404, not a 400.
+    for id in ["INC-2026-é", "INC/2026/1", "INC 2026?1#x", "INC-2026-%41"] {
+        let err = client.incident(id).await.expect_err("no such incident");
+        assert_eq!(err.status(), Some(StatusCode::NOT_FOUND), "{id}: {err}");
+        assert!(err.to_string().contains(id), "{id}: {err}");
+    }
+}
