@@ -557,7 +557,8 @@ async fn healthz_needs_no_token() {
     let (status, body) = server.call(Method::GET, "/healthz", None, None).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(s(&body, "status"), "ok");
-    assert_eq!(s(&body, "database"), "sqlite");
+    let backend = if on_postgres() { "postgres" } else { "sqlite" };
+    assert_eq!(s(&body, "database"), backend);
     assert_eq!(body["database_ok"], json!(true));
     // Everything else does need one.
     let (status, body) = server

@@ -1,6 +1,9 @@
 //! Shared harness of the API tests: a real server in this process on `127.0.0.1:0` over a
 //! temporary SQLite file, tokens minted for each role, and small helpers for raw HTTP where the
 //! status matters. Every test builds its own server, so tests never share state.
+//!
+//! `TRIAGE_TEST_PG=postgres://postgres@127.0.0.1:55432/postgres cargo test --test 'api_*'` runs
+//! the same API tests on PostgreSQL, one fresh database per server.
 
 #![allow(dead_code)]
 
@@ -83,9 +86,13 @@ impl TestServer {
     /// A server with the given options and the standard cast.
     pub async fn start_with(options: Options) -> TestServer {
         let dir = tempfile::tempdir().expect("temp dir");
+        let db = match std::env::var("TRIAGE_TEST_PG") {
+            Ok(admin_url) if !admin_url.is_empty() => fresh_postgres(&admin_url).await,
+            _ => dir.path().join("t.db").to_string_lossy().into_owned(),
+        };
         let config = ServerConfig {
             listen: "127.0.0.1:0".parse().expect("address"),
-            db: dir.path().join("t.db").to_string_lossy().into_owned(),
+            db,
             body_limit: options.body_limit,
             ..Default::default()
         };
@@ -262,6 +269,41 @@ impl TestServer {
     pub async fn stop(self) {
         self.running.stop().await;
     }
+}
+
+/// With `TRIAGE_TEST_PG=postgres://…/postgres` set, each server gets a database of its own on
+/// that PostgreSQL (left behind; use a throw-away cluster). Without it, a SQLite file.
+async fn fresh_postgres(admin_url: &str) -> String {
+    use sqlx::Connection;
+    static N: AtomicU32 = AtomicU32::new(0);
+    let name = format!(
+        "triage_test_{}_{}_{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed),
+        rand_suffix()
+    );
+    let mut conn = sqlx::postgres::PgConnection::connect(admin_url)
+        .await
+        .expect("TRIAGE_TEST_PG reachable");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&mut conn)
+        .await
+        .expect("create test database");
+    let _ = conn.close().await;
+    match admin_url.rsplit_once('/') {
+        Some((base, _)) => format!("{base}/{name}"),
+        None => panic!("TRIAGE_TEST_PG must end in /<database>"),
+    }
+}
+
+fn rand_suffix() -> u32 {
+    use std::hash::{BuildHasher, RandomState};
+    (RandomState::new().hash_one(std::time::SystemTime::now()) % 1_000_000) as u32
+}
+
+/// Whether the tests run on PostgreSQL.
+pub fn on_postgres() -> bool {
+    std::env::var("TRIAGE_TEST_PG").is_ok_and(|v| !v.is_empty())
 }
 
 /// A raw client without a token, optionally bound to a local address (so that failed
