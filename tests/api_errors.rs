@@ -336,6 +336,13 @@ async fn bad_incident_changes_are_refused_and_change_nothing() {
         patch("blank title", ANALYST)
             .json(v(json!({"title": ""})))
             .want(422, "invalid", Some("title")),
+        patch("D0 as analyst", ANALYST)
+            .json(v(json!({"occurred_at": "2026-03-03", "discovered_at": "2026-03-04"})))
+            .want(403, "forbidden", None),
+        patch("occurred after the new D0", LEAD)
+            .json(v(json!({"occurred_at": "2026-03-03", "discovered_at": "2026-03-01"})))
+            .want(422, "invalid", Some("occurred_at"))
+            .mentions("after discovered_at 2026-03-01"),
         patch("future D0", LEAD)
             .json(v(json!({"discovered_at": "2026-03-06"})))
             .want(422, "invalid", Some("discovered_at")),
@@ -778,4 +785,44 @@ async fn the_typed_client_sends_any_id_intact() {
         assert_eq!(err.status(), Some(StatusCode::NOT_FOUND), "{id}: {err}");
         assert!(err.to_string().contains(id), "{id}: {err}");
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn d0_cannot_move_before_the_recorded_occurrence() {
+    let (server, id, _) = setup().await;
+    let lead = server.client(LEAD);
+    let inc = lead
+        .patch_incident(
+            &id,
+            3,
+            &triage::domain::IncidentPatch {
+                occurred_at: Some(day("2026-03-03")),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("occurrence recorded");
+    let path = format!("/api/v1/incidents/{id}");
+    check(
+        &server,
+        &id,
+        Case::new("D0 before the occurrence", LEAD, Method::PATCH, &path)
+            .json(json!({"discovered_at": "2026-03-02", "version": inc.version}))
+            .want(422, "invalid", Some("discovered_at"))
+            .mentions("occurred_at 2026-03-03"),
+    )
+    .await;
+    // On or after the occurrence is fine.
+    let moved = lead
+        .patch_incident(
+            &id,
+            inc.version,
+            &triage::domain::IncidentPatch {
+                discovered_at: Some(day("2026-03-03")),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("D0 moved");
+    assert_eq!(moved.discovered_at, day("2026-03-03"));
 }

@@ -422,7 +422,7 @@ async fn analyst_changes_analyst_fields_and_lead_changes_lead_fields() {
         json!({"site": "North"}),
         json!({"department": "Radiology"}),
         json!({"status": "triaged"}),
-        json!({"occurred_at": "2026-03-04"}),
+        json!({"occurred_at": "2026-02-27"}),
         json!({"classification": {"subtype": "tailgating", "severity": "low", "phi_involved": false}}),
         json!({"risk_assessment": {"contained_before_disclosure": true, "conclusion": "no PHI left"}}),
         json!({"root_cause": {"summary": "badge on lanyard", "factors": ["lanyard"], "category": "people"}}),
