@@ -640,3 +640,67 @@ async fn api_md_paths_are_in_the_document() {
         "bearer scheme documented"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn expired_and_revoked_tokens_are_refused() {
+    let server = TestServer::start().await;
+    let store = &server.running.state.store;
+    let (expired, record) = triage::server::auth::new_token(
+        "old",
+        Role::Analyst,
+        Some(server.now() - chrono::Duration::seconds(1)),
+    );
+    store
+        .insert_token(record, "test-setup", server.now())
+        .await
+        .expect("stored");
+    let (status, body) = server
+        .call(Method::GET, "/api/v1/whoami", Some(&expired), None)
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    assert_eq!(error_code(&body), "unauthorized");
+
+    // A token that expires later works until then (the server's clock decides).
+    let (later, record) = triage::server::auth::new_token(
+        "soon",
+        Role::Analyst,
+        Some(server.now() + chrono::Duration::hours(1)),
+    );
+    store
+        .insert_token(record, "test-setup", server.now())
+        .await
+        .expect("stored");
+    let (status, body) = server
+        .call(Method::GET, "/api/v1/whoami", Some(&later), None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(s(&body, "user"), "soon");
+    server.set_clock(server.now() + chrono::Duration::hours(2));
+    let (status, _) = server
+        .call(Method::GET, "/api/v1/whoami", Some(&later), None)
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+
+    // Revoked: refused once the server forgets what it cached.
+    let token = server.token(ANALYST);
+    let (status, _) = server
+        .call(Method::GET, "/api/v1/whoami", Some(&token), None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let n = store
+        .revoke_tokens(ANALYST, ADMIN, server.now())
+        .await
+        .expect("revoked");
+    assert_eq!(n, 1);
+    server.running.state.tokens.clear();
+    let (status, _) = server
+        .call(Method::GET, "/api/v1/whoami", Some(&token), None)
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    // A forged secret for a known token id is refused.
+    let forged = format!("{}x", server.token(LEAD));
+    let (status, _) = server
+        .call(Method::GET, "/api/v1/whoami", Some(&forged), None)
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
