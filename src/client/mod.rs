@@ -399,17 +399,17 @@ impl ApiClient {
     }
 }
 
+/// Percent-encodes a path segment, byte by byte of its UTF-8 form.
 fn encode(segment: &str) -> String {
-    segment
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                c.to_string()
-            } else {
-                format!("%{:02X}", c as u32 & 0xff)
-            }
-        })
-        .collect()
+    let mut out = String::with_capacity(segment.len());
+    for b in segment.bytes() {
+        if b.is_ascii_alphanumeric() || b == b'-' || b == b'_' {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 async fn decode<T: DeserializeOwned>(resp: reqwest::Response) -> Result<T, ClientError> {

@@ -77,6 +77,10 @@ pub struct Record {
     pub words: Box<[u32]>,
     /// False once removed.
     pub live: bool,
+    /// The incident version indexed (an older copy never replaces a newer one).
+    pub version: i64,
+    /// When the incident last changed (notes and actions change it without a new version).
+    pub updated: chrono::DateTime<chrono::Utc>,
 }
 
 /// The bit of a character in a mask.
@@ -191,8 +195,13 @@ impl SearchIndex {
         &self.vocab[id as usize]
     }
 
-    /// Adds or replaces an incident.
+    /// Adds or replaces an incident; a copy older than the indexed one is ignored.
     pub fn upsert(&mut self, incident: &Incident) {
+        if let Some(r) = self.record(&incident.id)
+            && (r.version, r.updated) > (incident.version, incident.updated_at)
+        {
+            return;
+        }
         self.remove(&incident.id);
         let c = &incident.classification;
         let category = c.category_words().to_lowercase();
@@ -241,6 +250,8 @@ impl SearchIndex {
                     discovered: incident.discovered_at,
                     words: Box::new([]),
                     live: false,
+                    version: 0,
+                    updated: incident.updated_at,
                 });
                 p
             }
@@ -266,6 +277,8 @@ impl SearchIndex {
         r.owner = incident.owner.as_deref().unwrap_or("").to_lowercase();
         r.discovered = incident.discovered_at;
         r.words = ids.into_boxed_slice();
+        r.version = incident.version;
+        r.updated = incident.updated_at;
         r.live = true;
         self.live += 1;
         self.generation += 1;

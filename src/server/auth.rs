@@ -198,9 +198,11 @@ impl FromRequestParts<AppState> for Caller {
             .headers
             .get(axum::http::header::AUTHORIZATION)
             .and_then(|h| h.to_str().ok());
+        // The scheme name is case-insensitive (RFC 9110 11.1): "bearer" is as good as "Bearer".
         let Some(token) = header
-            .and_then(|h| h.strip_prefix("Bearer "))
-            .map(str::trim)
+            .and_then(|h| h.trim().split_once(' '))
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, token)| token.trim())
         else {
             state.failures.fail(ip);
             return Err(ApiError::unauthorized(

@@ -5,9 +5,10 @@
 
 use super::AppState;
 use super::auth::Caller;
-use super::error::ApiResult;
+use super::error::{ApiError, ApiResult};
 use crate::domain::Permission;
 use crate::domain::wire::ServerEvent;
+use crate::store::{Store, StoreError};
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
@@ -18,35 +19,48 @@ use std::time::Duration;
 use tokio::sync::{broadcast, watch};
 use utoipa::IntoParams;
 
-/// Broadcasts every change recorded after start-up until shutdown.
-pub async fn pump(state: AppState, mut shutdown: watch::Receiver<bool>) {
-    let mut last = state.store.latest_seq().await.unwrap_or(0);
-    build_index(&state).await;
+/// Rows scanned per read of the trail.
+const BATCH: usize = 1000;
+
+/// The events after `after` and the position they reach. Audit rows that are not events (token
+/// entries) are stepped over, but only up to the newest row read *before* looking: every row up
+/// to it is committed (writes are serialised), so an empty answer proves there is no event
+/// there — whereas a row committed between two reads could otherwise be skipped unseen.
+pub async fn read_after(
+    store: &dyn Store,
+    after: i64,
+) -> Result<(Vec<ServerEvent>, i64), StoreError> {
+    let ceiling = store.latest_seq().await?;
+    let mut from = after;
     loop {
-        tokio::select! {
-            _ = state.wake.notified() => {},
-            _ = tokio::time::sleep(super::EVENT_POLL) => {},
-            _ = shutdown.changed() => return,
+        let batch = store.events_since(from, BATCH).await?;
+        if let Some(newest) = batch.last().map(|e| e.seq) {
+            return Ok((batch, newest.max(from)));
         }
+        let reached = ceiling.min(from.saturating_add(BATCH as i64)).max(from);
+        if reached >= ceiling {
+            return Ok((Vec::new(), reached));
+        }
+        from = reached;
+    }
+}
+
+/// Broadcasts every change recorded after `from_seq` until shutdown.
+pub async fn pump(state: AppState, mut shutdown: watch::Receiver<bool>, from_seq: i64) {
+    let mut last = from_seq;
+    tokio::spawn(build_index(state.clone()));
+    loop {
         loop {
-            match state.store.events_since(last, 1000).await {
-                Ok(batch) if !batch.is_empty() => {
+            match read_after(state.store.as_ref(), last).await {
+                Ok((batch, reached)) => {
                     reindex(&state, &batch).await;
                     for ev in &batch {
                         let _ = state.events.send(ev.clone());
                     }
-                    let newest = batch.iter().map(|e| e.seq).max().unwrap_or(last);
-                    last = last.max(newest);
-                    if batch.len() < 1000 {
+                    last = last.max(reached);
+                    if batch.is_empty() {
                         break;
                     }
-                }
-                Ok(_) => {
-                    // The batch may hold audit rows that are not events (tokens): skip past them.
-                    if let Ok(latest) = state.store.latest_seq().await {
-                        last = last.max(latest);
-                    }
-                    break;
                 }
                 Err(e) => {
                     tracing::warn!(error = %e, "event pump could not read the audit trail");
@@ -54,11 +68,16 @@ pub async fn pump(state: AppState, mut shutdown: watch::Receiver<bool>) {
                 }
             }
         }
+        tokio::select! {
+            _ = state.wake.notified() => {},
+            _ = tokio::time::sleep(super::EVENT_POLL) => {},
+            _ = shutdown.changed() => return,
+        }
     }
 }
 
 /// Loads every incident into the search index (in pages, so other work goes on meanwhile).
-async fn build_index(state: &AppState) {
+async fn build_index(state: AppState) {
     let mut filter = crate::store::ListFilter {
         limit: 1000,
         ..Default::default()
@@ -116,36 +135,39 @@ pub struct EventQuery {
 
 /// Server-sent events: `incident.created`, `incident.updated`, `action.updated`.
 #[utoipa::path(get, path = "/api/v1/events", params(EventQuery), tag = "events",
-    responses((status = 200, description = "text/event-stream of ServerEvent", body = ServerEvent), (status = 401, body = crate::domain::wire::ErrorBody)))]
+    responses((status = 200, description = "text/event-stream of ServerEvent", body = ServerEvent), (status = 401, body = crate::domain::wire::ErrorBody), (status = 422, body = crate::domain::wire::ErrorBody)))]
 pub async fn events(
     State(state): State<AppState>,
     caller: Caller,
     headers: HeaderMap,
-    Query(q): Query<EventQuery>,
+    query: Result<Query<EventQuery>, axum::extract::rejection::QueryRejection>,
 ) -> ApiResult<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
     caller.require(Permission::ReadAll)?;
+    let Query(q) = query.map_err(|e| ApiError::invalid("query", e.body_text()))?;
     let resume = headers
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<i64>().ok())
         .or(q.since_seq);
+    // Subscribe first, then fix the starting point: whatever commits after it is broadcast
+    // to this subscription, whatever committed before is replayed from the trail.
     let mut live = state.events.subscribe();
+    let start = match resume {
+        Some(seq) => seq,
+        None => state.store.latest_seq().await?,
+    };
     let store = state.store.clone();
     let stream = async_stream::stream! {
-        let mut last = match resume {
-            Some(seq) => seq,
-            None => store.latest_seq().await.unwrap_or(0),
-        };
+        let mut last = start;
         // Catch up from the trail first; the live subscription is already buffering.
-        loop {
-            match store.events_since(last, 1000).await {
-                Ok(batch) if !batch.is_empty() => {
-                    for ev in batch {
-                        last = ev.seq;
-                        yield Ok(to_sse(&ev));
-                    }
-                }
-                _ => break,
+        while let Ok((batch, reached)) = read_after(store.as_ref(), last).await {
+            let done = batch.is_empty();
+            for ev in batch {
+                yield Ok(to_sse(&ev));
+            }
+            last = last.max(reached);
+            if done {
+                break;
             }
         }
         loop {
@@ -157,11 +179,14 @@ pub async fn events(
                 Ok(_) => {}
                 Err(broadcast::error::RecvError::Lagged(_)) => {
                     // Too slow to keep up: replay from the trail instead of skipping.
-                    while let Ok(batch) = store.events_since(last, 1000).await {
-                        if batch.is_empty() { break; }
+                    while let Ok((batch, reached)) = read_after(store.as_ref(), last).await {
+                        let done = batch.is_empty();
                         for ev in batch {
-                            last = ev.seq;
                             yield Ok(to_sse(&ev));
+                        }
+                        last = last.max(reached);
+                        if done {
+                            break;
                         }
                     }
                 }

@@ -73,6 +73,22 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
     }
 }
 
+/// The `{id}` of a path, with axum's plain-text rejection (e.g. an id that is not UTF-8) turned
+/// into the API's JSON error.
+#[derive(Debug, Clone)]
+pub struct IdPath(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for IdPath {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Path::<String>::from_request_parts(parts, state)
+            .await
+            .map(|p| IdPath(p.0))
+            .map_err(|e| ApiError::malformed(e.body_text()))
+    }
+}
+
 /// The version a write is based on, from `If-Match` (quotes and `W/` allowed).
 #[derive(Debug, Clone, Copy)]
 pub struct IfMatch(pub Option<i64>);

@@ -156,7 +156,14 @@ pub async fn start_with_state(
     let listener = TcpListener::bind(listen).await?;
     let addr = listener.local_addr()?;
     let (shutdown, mut rx) = watch::channel(false);
-    let pump = tokio::spawn(events::pump(state.clone(), shutdown.subscribe()));
+    // Where the event pump starts is fixed before the server answers anything, so no write
+    // made through it can fall before the pump's starting point unseen.
+    let from_seq = state
+        .store
+        .latest_seq()
+        .await
+        .map_err(std::io::Error::other)?;
+    let pump = tokio::spawn(events::pump(state.clone(), shutdown.subscribe(), from_seq));
     let router = app(state.clone(), body_limit);
     let join = tokio::spawn(async move {
         let served = axum::serve(

@@ -202,6 +202,24 @@ pub fn apply_incident_patch(
         check_past_date("discovered_at", d0, today)?;
         next.discovered_at = d0;
     }
+    if (patch.occurred_at.is_some() || patch.discovered_at.is_some())
+        && next.occurred_at.is_some_and(|o| o > next.discovered_at)
+    {
+        // The same rule as at intake: it cannot have happened after it was discovered.
+        let field = if patch.occurred_at.is_some() {
+            "occurred_at"
+        } else {
+            "discovered_at"
+        };
+        return Err(ApiError::invalid(
+            field,
+            format!(
+                "occurred_at {} is after discovered_at {}",
+                next.occurred_at.unwrap_or(next.discovered_at),
+                next.discovered_at
+            ),
+        ));
+    }
     if let Some(o) = patch.owner {
         lead_field(caller, "owner")?;
         check_len("owner", &o, 0, MAX_SHORT)?;
@@ -238,6 +256,9 @@ pub fn apply_incident_patch(
                 "an oral law-enforcement statement must record the official's identity (164.412(b))",
             ));
         }
+        // The statement has been made (and the hold's end is computed from it): a date out of
+        // range would be stored and then break every later read of the incident.
+        check_past_date("hold.stated_on", hold.stated_on, today)?;
         if hold.until.is_some_and(|u| u < hold.stated_on) {
             return Err(ApiError::invalid(
                 "hold.until",

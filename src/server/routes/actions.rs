@@ -6,11 +6,11 @@ use crate::domain::wire::{ActionList, ErrorBody};
 use crate::server::AppState;
 use crate::server::auth::Caller;
 use crate::server::error::{ApiError, ApiResult};
-use crate::server::extract::{IfMatch, JsonBody, required_version};
+use crate::server::extract::{IdPath, IfMatch, JsonBody, required_version};
 use crate::server::service;
 use crate::store::Change;
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -20,7 +20,7 @@ use utoipa::IntoParams;
 pub async fn patch_action(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
     if_match: IfMatch,
     JsonBody(patch): JsonBody<ActionPatch>,
 ) -> ApiResult<Json<Action>> {

@@ -10,11 +10,11 @@ use crate::domain::{
 use crate::server::AppState;
 use crate::server::auth::Caller;
 use crate::server::error::{ApiError, ApiResult};
-use crate::server::extract::{IfMatch, JsonBody, required_version};
+use crate::server::extract::{IdPath, IfMatch, JsonBody, required_version};
 use crate::server::service;
 use crate::store::{Change, ListFilter, parse_time};
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -86,6 +86,9 @@ pub struct ListQuery {
     pub cursor: Option<String>,
 }
 
+/// Most words a text filter may have.
+pub const MAX_QUERY_WORDS: usize = 32;
+
 fn decode_cursor(cursor: &str) -> ApiResult<i64> {
     cursor
         .strip_prefix("c")
@@ -118,9 +121,13 @@ pub fn filter_from_query(q: ListQuery, caller: &Caller) -> ApiResult<ListFilter>
     }
     if let Some(s) = q.status {
         for part in s.split(',').filter(|p| !p.trim().is_empty()) {
-            f.status.push(Status::parse(part).ok_or_else(|| {
+            let status = Status::parse(part).ok_or_else(|| {
                 ApiError::invalid("status", format!("unknown status '{}'", part.trim()))
-            })?);
+            })?;
+            // Each status once: the list becomes SQL placeholders.
+            if !f.status.contains(&status) {
+                f.status.push(status);
+            }
         }
     }
     if let Some(d) = q.determination {
@@ -133,6 +140,15 @@ pub fn filter_from_query(q: ListQuery, caller: &Caller) -> ApiResult<ListFilter>
     f.owner = q.owner.filter(|s| !s.is_empty());
     f.site = q.site.filter(|s| !s.is_empty());
     f.q = q.q.filter(|s| !s.trim().is_empty());
+    // Each word becomes a SQL condition; past a few dozen the database refuses the query.
+    if let Some(words) = f.q.as_deref().map(|q| q.split_whitespace().count())
+        && words > MAX_QUERY_WORDS
+    {
+        return Err(ApiError::invalid(
+            "q",
+            format!("q has {words} words; at most {MAX_QUERY_WORDS}"),
+        ));
+    }
     if let Some(since) = q.since {
         f.since = Some(parse_time(&since).ok_or_else(|| {
             ApiError::invalid(
@@ -174,7 +190,7 @@ pub async fn list_incidents(
 pub async fn get_incident(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
 ) -> ApiResult<Json<Incident>> {
     let incident = state.store.get_incident(&id).await?;
     check_can_read(&caller, &incident)?;
@@ -188,7 +204,7 @@ pub async fn get_incident(
 pub async fn patch_incident(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
     if_match: IfMatch,
     JsonBody(patch): JsonBody<IncidentPatch>,
 ) -> ApiResult<Json<Incident>> {
@@ -242,7 +258,7 @@ fn strip(incident: &Incident) -> Incident {
 pub async fn add_note(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
     JsonBody(note): JsonBody<NewNote>,
 ) -> ApiResult<(StatusCode, Json<Note>)> {
     caller.require(Permission::Work)?;
@@ -269,7 +285,7 @@ pub async fn add_note(
 pub async fn add_action(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
     JsonBody(new): JsonBody<NewAction>,
 ) -> ApiResult<(StatusCode, Json<Action>)> {
     caller.require(Permission::Work)?;

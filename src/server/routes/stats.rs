@@ -25,11 +25,22 @@ pub struct StatsQuery {
     pub by: Option<String>,
 }
 
+/// Days outside these years are refused: the window arithmetic (a year back, a week or a month
+/// on) must never leave chrono's calendar, where it panics or saturates into an endless loop.
+const YEARS: std::ops::RangeInclusive<i32> = 1900..=9999;
+
 fn parse_day(field: &str, value: Option<String>) -> ApiResult<Option<NaiveDate>> {
     value
         .map(|v| {
             v.parse::<NaiveDate>()
-                .map_err(|_| ApiError::invalid(field, format!("{field} must be a date YYYY-MM-DD")))
+                .ok()
+                .filter(|d| YEARS.contains(&d.year()))
+                .ok_or_else(|| {
+                    ApiError::invalid(
+                        field,
+                        format!("{field} must be a date YYYY-MM-DD between 1900 and 9999"),
+                    )
+                })
         })
         .transpose()
 }
