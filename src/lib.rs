@@ -5,6 +5,7 @@ pub mod cli;
 pub mod client;
 pub mod commands;
 pub mod config;
+pub mod corpus;
 pub mod demo;
 pub mod domain;
 pub mod export;

@@ -11,6 +11,10 @@ use fuzzy_matcher::skim::SkimMatcherV2;
 
 /// Score added when a query word is a prefix of a word in the description or notes.
 const WORD_HIT: i64 = 12;
+/// Shortest query word looked up in descriptions and notes (shorter ones match nearly all).
+pub const TEXT_MIN: usize = 3;
+/// How many candidates per wanted hit get the full fuzzy score after the cheap ranking.
+const RESCORE_FACTOR: usize = 4;
 
 /// A bit set over record positions.
 struct Bits(Vec<u64>);
@@ -59,7 +63,7 @@ fn prepare(index: &SearchIndex, q: &Query) -> Prepared {
         .words
         .iter()
         .map(|w| {
-            let hits = (w.chars().count() >= 2 && index.is_sorted()).then(|| {
+            let hits = (w.chars().count() >= TEXT_MIN && index.is_sorted()).then(|| {
                 let mut bits = Bits::new(n);
                 for word in index.prefix_words_sorted(w) {
                     for p in &index.postings[word as usize] {
@@ -74,6 +78,41 @@ fn prepare(index: &SearchIndex, q: &Query) -> Prepared {
     Prepared { words }
 }
 
+/// Whether `needle` is a subsequence of `hay` (bytes): necessary for any fuzzy match, and cheap.
+fn subsequence(hay: &[u8], needle: &[u8]) -> bool {
+    let mut it = hay.iter();
+    needle.iter().all(|n| it.any(|h| h == n))
+}
+
+/// A cheap relevance estimate: contiguous match at a word start > contiguous > scattered.
+fn cheap(hay: &str, word: &str) -> i64 {
+    match hay.find(word) {
+        Some(0) => 3,
+        Some(i) if !hay.as_bytes()[i - 1].is_ascii_alphanumeric() => 3,
+        Some(_) => 2,
+        None => 1,
+    }
+}
+
+/// Phase one: whether the record can match at all, and a cheap rank for it.
+fn quick(r: &Record, pos: u32, p: &Prepared) -> Option<i64> {
+    let mut total = 0;
+    for (word, mask, hits) in &p.words {
+        let short = r.mask & mask == *mask && subsequence(r.short.as_bytes(), word.as_bytes());
+        let in_text = hits.as_ref().is_some_and(|b| b.has(pos));
+        if !short && !in_text {
+            return None;
+        }
+        total += if short {
+            cheap(&r.short, word) * 100
+        } else {
+            0
+        } + if in_text { WORD_HIT } else { 0 };
+    }
+    Some(total)
+}
+
+/// Phase two: the full fuzzy score (fuzzy-matcher's Skim algorithm) of a short-listed record.
 fn score(matcher: &SkimMatcherV2, r: &Record, pos: u32, p: &Prepared) -> Option<i64> {
     let mut total = 0;
     for (word, mask, hits) in &p.words {
@@ -91,9 +130,48 @@ fn score(matcher: &SkimMatcherV2, r: &Record, pos: u32, p: &Prepared) -> Option<
     Some(total)
 }
 
-/// Scores `candidates` (or every record) on both cores; returns (score, position) of matches.
-fn scan(index: &SearchIndex, q: &Query, candidates: Option<&[u32]>) -> Vec<(i64, u32)> {
+/// Finds every match among `candidates` (or every record) with the cheap test on both cores,
+/// then gives the best of them the full fuzzy score. Returns all matches (for narrowing) and
+/// the best `limit`, fully scored.
+fn scan(
+    index: &SearchIndex,
+    q: &Query,
+    candidates: Option<&[u32]>,
+    limit: usize,
+) -> (Vec<(i64, u32)>, Vec<(i64, u32)>) {
     let prepared = prepare(index, q);
+    let matches = find(index, q, &prepared, candidates);
+    if prepared.words.is_empty() {
+        let best = top(index, matches.clone(), limit);
+        return (matches, best);
+    }
+    let mut short: Vec<(i64, u32)> = matches.clone();
+    let keep = limit.saturating_mul(RESCORE_FACTOR).max(1);
+    if short.len() > keep {
+        short.select_nth_unstable_by(keep - 1, |a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        short.truncate(keep);
+    }
+    let matcher = SkimMatcherV2::default().ignore_case();
+    let rescored: Vec<(i64, u32)> = short
+        .iter()
+        .map(|&(rank, pos)| {
+            (
+                score(&matcher, &index.records[pos as usize], pos, &prepared).unwrap_or(0)
+                    + rank / 100,
+                pos,
+            )
+        })
+        .collect();
+    (matches, top(index, rescored, limit))
+}
+
+/// Phase one over `candidates` (or all records), split across the cores.
+fn find(
+    index: &SearchIndex,
+    q: &Query,
+    prepared: &Prepared,
+    candidates: Option<&[u32]>,
+) -> Vec<(i64, u32)> {
     let all: Vec<u32>;
     let positions: &[u32] = match candidates {
         Some(c) => c,
@@ -107,7 +185,6 @@ fn scan(index: &SearchIndex, q: &Query, candidates: Option<&[u32]>) -> Vec<(i64,
         .min(8);
     let chunk = positions.len().div_ceil(threads).max(4096);
     let run = |slice: &[u32]| -> Vec<(i64, u32)> {
-        let matcher = SkimMatcherV2::default().ignore_case();
         slice
             .iter()
             .filter_map(|&pos| {
@@ -121,7 +198,7 @@ fn scan(index: &SearchIndex, q: &Query, candidates: Option<&[u32]>) -> Vec<(i64,
                         pos,
                     ));
                 }
-                score(&matcher, r, pos, &prepared).map(|s| (s, pos))
+                quick(r, pos, prepared).map(|s| (s, pos))
             })
             .collect()
     };
@@ -193,9 +270,8 @@ impl SearchIndex {
     /// Searches everything (no narrowing).
     pub fn search(&self, text: &str, limit: usize) -> SearchResults {
         let q = Query::parse(text);
-        let matches = scan(self, &q, None);
+        let (matches, best) = scan(self, &q, None, limit);
         let total = matches.len();
-        let best = top(self, matches, limit);
         SearchResults {
             query: text.to_string(),
             total,
@@ -219,11 +295,10 @@ impl Searcher {
             .as_ref()
             .filter(|(old, generation, _)| *generation == index.generation && q.narrows(old))
             .map(|(_, _, m)| m.as_slice());
-        let matches = scan(index, &q, previous);
+        let (matches, best) = scan(index, &q, previous, limit);
         let mut positions: Vec<u32> = matches.iter().map(|m| m.1).collect();
         positions.sort_unstable();
         let total = matches.len();
-        let best = top(index, matches, limit);
         let out = SearchResults {
             query: text.to_string(),
             total,

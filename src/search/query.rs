@@ -70,10 +70,12 @@ impl Query {
             return false;
         }
         // Every earlier word must still be there, possibly longer (a longer fuzzy pattern or
-        // prefix matches a subset). A one-letter word is matched on short fields only, so
-        // growing it to two letters (which also reaches descriptions) is not narrowing.
+        // prefix matches a subset). Words shorter than `TEXT_MIN` are matched on short fields
+        // only, so growing one to that length (which also reaches descriptions) is not narrowing.
+        let min = super::engine::TEXT_MIN;
         previous.words.iter().zip(&self.words).all(|(old, new)| {
-            new.starts_with(old.as_str()) && (old.chars().count() >= 2 || new == old)
+            let grows_into_text = old.chars().count() < min && new.chars().count() >= min;
+            new.starts_with(old.as_str()) && !grows_into_text
         })
     }
 }
@@ -100,8 +102,9 @@ mod tests {
     #[test]
     fn narrowing_rules() {
         let p = |s| Query::parse(s);
-        assert!(p("fax").narrows(&p("fa")));
-        assert!(!p("fa").narrows(&p("f")));
+        assert!(p("faxe").narrows(&p("fax")));
+        assert!(!p("fax").narrows(&p("fa")));
+        assert!(p("fa").narrows(&p("f")));
         assert!(p("fax l").narrows(&p("fax")));
         assert!(!p("fa").narrows(&p("fax")));
         assert!(!p("fax site:n").narrows(&p("fax")));
