@@ -88,7 +88,7 @@ async fn snapshot(server: &TestServer, id: &str) -> Snapshot {
         .as_user(ADMIN, Method::GET, "/api/v1/incidents?limit=1000", None)
         .await;
     Snapshot {
-        incident: server.incident(id).await,
+        incident: server.incident_record(id).await,
         all_ids: page["items"]
             .as_array()
             .expect("items")
@@ -594,6 +594,30 @@ async fn bad_queries_are_422() {
             "actions unknown parameter",
             ANALYST,
             "/api/v1/actions?mine=1",
+        )
+        .want(422, "invalid", Some("query")),
+        get("search limit 0", ANALYST, "/api/v1/search?q=fax&limit=0").want(
+            422,
+            "invalid",
+            Some("limit"),
+        ),
+        get("search without q", ANALYST, "/api/v1/search").want(422, "invalid", Some("query")),
+        get(
+            "search q too long",
+            ANALYST,
+            &format!("/api/v1/search?q={}", "x".repeat(501)),
+        )
+        .want(422, "invalid", Some("q")),
+        get(
+            "search impossible date",
+            ANALYST,
+            "/api/v1/search?q=after:2026-02-30",
+        )
+        .want(422, "invalid", Some("q")),
+        get(
+            "search unknown parameter",
+            ANALYST,
+            "/api/v1/search?q=fax&sort=date",
         )
         .want(422, "invalid", Some("query")),
         get("no route", ANALYST, "/api/v1/incident").want(404, "no_route", None),

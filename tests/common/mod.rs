@@ -254,6 +254,18 @@ impl TestServer {
         body
     }
 
+    /// The incident as an admin sees it, without the parts computed from the search index
+    /// (`similar`, `recurrence`): the index follows writes asynchronously, so those may change
+    /// between two reads while nothing is written.
+    pub async fn incident_record(&self, id: &str) -> Value {
+        let mut v = self.incident(id).await;
+        if let Some(o) = v.as_object_mut() {
+            o.remove("similar");
+            o.remove("recurrence");
+        }
+        v
+    }
+
     /// Number of rows in the audit trail.
     pub async fn audit_len(&self) -> usize {
         self.running
