@@ -4,7 +4,7 @@
 //!
 //! `cargo run --release --example render_bench [-- N]`
 
-use chrono::{Duration, NaiveDate, TimeZone, Utc};
+use chrono::NaiveDate;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::{CrosstermBackend, TestBackend};
@@ -20,74 +20,12 @@ use triage::tui::msg::Msg;
 use triage::tui::theme::load_theme;
 use triage::tui::{app::App, view};
 
-const SITES: [&str; 8] = [
-    "North Campus",
-    "South Clinic",
-    "Main Hospital",
-    "Imaging Center",
-    "Billing Office",
-    "Home Health",
-    "East Pavilion",
-    "Lab Annex",
-];
-const WHAT: [&str; 8] = [
-    "Lab results faxed to wrong clinic",
-    "Discharge summary emailed to wrong patient",
-    "EHR record viewed without reason",
-    "Unencrypted laptop stolen",
-    "Phishing email clicked",
-    "Wristband printed for wrong patient",
-    "Records left in unlocked bin",
-    "Password shared at nurses' station",
-];
-
-fn incident(n: usize, today: NaiveDate) -> Incident {
-    let reported = Utc.from_utc_datetime(&today.and_hms_opt(9, 0, 0).unwrap_or_default())
-        - Duration::hours((n % 20_000) as i64);
-    let status = Status::ALL[n % Status::ALL.len()];
-    let mut inc = Incident {
-        id: format!("INC-2026-{n:06}"),
-        title: format!("{} #{n}", WHAT[n % WHAT.len()]),
-        description: "A synthetic report used to measure rendering.".into(),
-        reported_by: "bench".into(),
-        reported_at: reported,
-        discovered_at: reported.date_naive(),
-        occurred_at: None,
-        site: SITES[n % SITES.len()].into(),
-        department: None,
-        source: Source::Api,
-        status,
-        determination: if n % 3 == 0 {
-            Determination::NearMiss
-        } else {
-            Determination::Undetermined
-        },
-        classification: Classification {
-            severity: Some(Severity::ALL[n % 4]),
-            subtype: Some(Subtype::ALL[n % Subtype::ALL.len()]),
-            phi_involved: Some(n % 2 == 0),
-            ..Default::default()
-        },
-        risk_assessment: None,
-        owner: None,
-        escalation_level: 0,
-        root_cause: Default::default(),
-        notices: vec![],
-        hold: None,
-        close_reason: None,
-        entity: None,
-        notes: vec![],
-        actions: vec![],
-        deadlines: vec![],
-        similar: vec![],
-        suggestion: None,
-        recurrence: None,
-        version: 1,
-        created_at: reported,
-        updated_at: reported,
-    };
-    inc.deadlines = incident_deadlines(&inc, &ClockRules::default(), today);
-    inc
+fn corpus(n: usize, today: NaiveDate) -> Vec<Incident> {
+    let mut items = triage::corpus::synthetic(n, 7, today);
+    for inc in &mut items {
+        inc.deadlines = incident_deadlines(inc, &ClockRules::default(), today);
+    }
+    items
 }
 
 /// A writer that counts what the terminal would receive.
@@ -117,7 +55,7 @@ fn main() {
         .and_then(|a| a.parse().ok())
         .unwrap_or(100_000);
     let today = NaiveDate::from_ymd_opt(2026, 12, 4).unwrap_or_default();
-    let items: Vec<Incident> = (0..n).map(|i| incident(i, today)).collect();
+    let items: Vec<Incident> = corpus(n, today);
     let (keymap, _) = load_keymap("default", None);
     let (theme, _) = load_theme("dark", None, false);
 

@@ -78,6 +78,9 @@ fn prepare(index: &SearchIndex, q: &Query) -> Prepared {
     Prepared { words }
 }
 
+/// A match: (score, record position).
+type Scored = (i64, u32);
+
 /// Whether `needle` is a subsequence of `hay` (bytes): necessary for any fuzzy match, and cheap.
 fn subsequence(hay: &[u8], needle: &[u8]) -> bool {
     let mut it = hay.iter();
@@ -138,7 +141,7 @@ fn scan(
     q: &Query,
     candidates: Option<&[u32]>,
     limit: usize,
-) -> (Vec<(i64, u32)>, Vec<(i64, u32)>) {
+) -> (Vec<Scored>, Vec<Scored>) {
     let prepared = prepare(index, q);
     let matches = find(index, q, &prepared, candidates);
     if prepared.words.is_empty() {
