@@ -12,9 +12,7 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 use triage::domain::clocks::{ClockRules, incident_deadlines};
-use triage::domain::{
-    Classification, Determination, Incident, Role, Severity, Source, Status, Subtype,
-};
+use triage::domain::{Incident, Role};
 use triage::tui::keymap::load_keymap;
 use triage::tui::msg::Msg;
 use triage::tui::theme::load_theme;
