@@ -88,6 +88,8 @@ pub enum PromptFor {
     Redate(String, i64),
     /// New incident owner.
     AssignIncident,
+    /// Contributing factors, comma-separated.
+    Factors,
 }
 
 /// What the multi-line editor is for.
@@ -437,6 +439,17 @@ impl App {
     }
 
     fn written(&mut self, kind: WriteKind, result: Result<Written, ClientError>) -> Vec<Effect> {
+        // A prompt whose write was in flight closes on success and keeps its text on failure.
+        match (&result, &mut self.popup) {
+            (Ok(_), Some(Popup::Prompt { .. })) => self.popup = None,
+            (Err(e), Some(Popup::Prompt { error, .. })) if !e.is_conflict() => {
+                *error = Some(format!(
+                    "not saved: {} — press Enter to retry, Esc to drop",
+                    err_text(e)
+                ))
+            }
+            _ => {}
+        }
         match result {
             Ok(Written::Incident(inc)) if kind == WriteKind::Report => {
                 self.say(format!("{} reported", inc.id), false);
@@ -754,6 +767,18 @@ impl App {
             }
             C::FieldSave | C::EditorSave => self.save_form(),
             C::NoteNew => self.open_editor(EditorFor::Note, ""),
+            C::NoteFactors => {
+                let Some(inc) = self.selected_incident() else {
+                    return vec![];
+                };
+                let text = inc.root_cause.factors.join(", ");
+                self.popup = Some(Popup::Prompt {
+                    purpose: PromptFor::Factors,
+                    input: LineInput::with_text(&text),
+                    error: None,
+                });
+                vec![]
+            }
             C::NoteRootCause => {
                 let text = self
                     .selected_incident()
@@ -961,6 +986,7 @@ impl App {
         }
         let mut area = TextArea::from(text.lines().map(str::to_string).collect::<Vec<_>>());
         area.set_cursor_line_style(ratatui::style::Style::default());
+        area.set_wrap_mode(ratatui_textarea::WrapMode::WordOrGlyph);
         self.popup = Some(Popup::Editor {
             purpose,
             area: Box::new(area),
@@ -1167,6 +1193,19 @@ impl App {
     }
 
     fn submit_prompt(&mut self, purpose: PromptFor, input: LineInput) -> Vec<Effect> {
+        let effects = self.prompt_effects(purpose.clone(), input.clone());
+        // Keep a prompt that writes open until the server answers, so nothing typed is lost.
+        if !effects.is_empty() && self.popup.is_none() {
+            self.popup = Some(Popup::Prompt {
+                purpose,
+                input,
+                error: Some("saving…".into()),
+            });
+        }
+        effects
+    }
+
+    fn prompt_effects(&mut self, purpose: PromptFor, input: LineInput) -> Vec<Effect> {
         let text = input.text().trim().to_string();
         let refuse = |app: &mut App, purpose: PromptFor, input: LineInput, why: String| {
             app.popup = Some(Popup::Prompt {
@@ -1282,6 +1321,26 @@ impl App {
                         format!("'{date}' is not a date YYYY-MM-DD"),
                     ),
                 }
+            }
+            PromptFor::Factors => {
+                let Some(inc) = self.selected_incident() else {
+                    return vec![];
+                };
+                let mut rc = inc.root_cause.clone();
+                rc.factors = text
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|f| !f.is_empty())
+                    .map(str::to_string)
+                    .collect();
+                vec![Effect::Patch {
+                    id: inc.id.clone(),
+                    version: inc.version,
+                    patch: IncidentPatch {
+                        root_cause: Some(rc),
+                        ..Default::default()
+                    },
+                }]
             }
             PromptFor::AssignIncident => {
                 let Some(inc) = self.selected_incident() else {

@@ -111,6 +111,8 @@ commands! {
     NoteNew => "note.new", "new note";
     /// Edit the root-cause summary.
     NoteRootCause => "note.root_cause", "edit root cause";
+    /// Edit the contributing factors (comma-separated).
+    NoteFactors => "note.factors", "edit contributing factors";
     /// Save the editor.
     EditorSave => "editor.save", "save";
     /// Leave the editor without saving.

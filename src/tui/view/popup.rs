@@ -117,6 +117,10 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
                     (format!("Re-date {id}"), "YYYY-MM-DD | reason (required)")
                 }
                 PromptFor::AssignIncident => ("Assign the incident".into(), "owner"),
+                PromptFor::Factors => (
+                    "Contributing factors".into(),
+                    "comma-separated, e.g. auto-complete, time pressure",
+                ),
             };
             let r = centered(area, 76, 6);
             let mut lines = vec![
