@@ -285,7 +285,7 @@ impl TestServer {
 
 /// With `TRIAGE_TEST_PG=postgres://…/postgres` set, each server gets a database of its own on
 /// that PostgreSQL (left behind; use a throw-away cluster). Without it, a SQLite file.
-async fn fresh_postgres(admin_url: &str) -> String {
+pub async fn fresh_postgres(admin_url: &str) -> String {
     use sqlx::Connection;
     static N: AtomicU32 = AtomicU32::new(0);
     let name = format!(
