@@ -11,7 +11,7 @@ pub struct LocalHit {
     pub id: String,
     /// Score.
     pub score: i64,
-    /// Matched character positions in the title.
+    /// Matched character positions in the title as shown (`domain::text::safe_line`).
     pub positions: Vec<usize>,
 }
 
@@ -26,8 +26,11 @@ pub fn search_cache(cache: &Cache, query: &str, limit: usize) -> Vec<LocalHit> {
         .items()
         .iter()
         .filter_map(|i| {
+            // Positions index the title as shown (escapes made visible, bidi controls removed),
+            // since that is the text the search popup highlights.
+            let shown = crate::domain::text::safe_line(&i.title);
             let (title_score, positions) = matcher
-                .fuzzy_indices(&i.title, query)
+                .fuzzy_indices(&shown, query)
                 .unwrap_or((0, Vec::new()));
             let other = format!(
                 "{} {} {}",
