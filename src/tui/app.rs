@@ -943,6 +943,8 @@ impl App {
         }
         let mut area = TextArea::from(text.lines().map(str::to_string).collect::<Vec<_>>());
         area.set_cursor_line_style(ratatui::style::Style::default());
+        // The text area's own selection colour (light blue) would ignore the theme and NO_COLOR.
+        area.set_selection_style(self.theme.style("row.selected"));
         self.popup = Some(Popup::Editor {
             purpose,
             area: Box::new(area),
