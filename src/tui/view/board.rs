@@ -1,7 +1,7 @@
 //! The owner and deadline board, and the escalations view (most urgent first).
 
 use super::super::app::App;
-use super::{block, days_left, deadline_role, fit};
+use super::{block, days_left, deadline_role, fit, pad};
 use crate::domain::text::safe_line;
 use crate::domain::wire::Board;
 use ratatui::Frame;
@@ -112,9 +112,9 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, escalations: bool) {
                     app.theme.style(deadline_role(days)),
                 ),
                 Span::raw(format!(
-                    "{:<12} {:<11} ",
-                    fit(&safe_line(&item.owner), 12),
-                    fit(&item.status, 11)
+                    "{} {} ",
+                    pad(&safe_line(&item.owner), 12),
+                    pad(&safe_line(&item.status), 11)
                 )),
                 Span::raw(fit(&safe_line(&item.title), title_width.max(10))),
             ])
