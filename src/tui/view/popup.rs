@@ -92,7 +92,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
                 Paragraph::new(lines).block(frame_block(app, " Command palette ".into())),
                 r,
             );
-            frame.set_cursor_position((r.x + 3 + input.cursor() as u16, r.y + 1));
+            frame.set_cursor_position((r.x + 3 + input.cursor_width(), r.y + 1));
         }
         Popup::Prompt {
             purpose,
@@ -134,7 +134,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
                 Paragraph::new(lines).block(frame_block(app, format!(" {title} "))),
                 r,
             );
-            frame.set_cursor_position((r.x + 3 + input.cursor() as u16, r.y + 2));
+            frame.set_cursor_position((r.x + 3 + input.cursor_width(), r.y + 2));
         }
         Popup::Editor {
             purpose,
@@ -259,7 +259,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
                 lines.push(Line::from(spans));
             }
             frame.render_widget(Paragraph::new(lines), list_area);
-            frame.set_cursor_position((list_area.x + 2 + input.cursor() as u16, list_area.y));
+            frame.set_cursor_position((list_area.x + 2 + input.cursor_width(), list_area.y));
             if let (Some(p), Some(hit)) = (preview_area, hits.get(*selected))
                 && let Some(inc) = app.cache.get(&hit.id)
             {
