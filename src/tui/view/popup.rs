@@ -47,7 +47,16 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         Popup::Help => {
             let r = centered(area, 90, area.height.saturating_sub(2));
             let mut lines = Vec::new();
-            for section in [app.pane.section(), "global", "popup", "editor"] {
+            // The sections a key press is looked up in on this pane (pane, list, global), then
+            // those of the popups.
+            for section in [
+                app.pane.section(),
+                "list",
+                "global",
+                "popup",
+                "conflict",
+                "editor",
+            ] {
                 lines.push(Line::from(Span::styled(
                     format!("[{section}]"),
                     app.theme.style("title"),
