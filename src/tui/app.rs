@@ -217,6 +217,8 @@ pub struct App {
     pub quit: bool,
     /// Scroll of the notes timeline.
     pub notes_scroll: u16,
+    /// First line shown in the help popup.
+    pub help_scroll: u16,
 }
 
 fn err_text(e: &ClientError) -> String {
@@ -263,6 +265,7 @@ impl App {
             ticks: 0,
             quit: false,
             notes_scroll: 0,
+            help_scroll: 0,
         }
     }
 
@@ -584,6 +587,7 @@ impl App {
             }
             C::AppHelp => {
                 self.popup = Some(Popup::Help);
+                self.help_scroll = 0;
                 vec![]
             }
             C::AppPalette => {
@@ -1025,7 +1029,23 @@ impl App {
         };
         match (popup, cmd) {
             (_, C::NavBack | C::EditorCancel) => vec![],
-            (Popup::Help, C::NavDown | C::NavUp) => {
+            (
+                Popup::Help,
+                C::NavDown | C::NavUp | C::NavPageDown | C::NavPageUp | C::NavTop | C::NavBottom,
+            ) => {
+                // The view stops at the last screenful; this bound only keeps the number sane.
+                let last = super::view::popup::help_lines(self).len().saturating_sub(1);
+                let last = u16::try_from(last).unwrap_or(u16::MAX);
+                let s = self.help_scroll.min(last);
+                self.help_scroll = match cmd {
+                    C::NavDown => s.saturating_add(1),
+                    C::NavUp => s.saturating_sub(1),
+                    C::NavPageDown => s.saturating_add(10),
+                    C::NavPageUp => s.saturating_sub(10),
+                    C::NavTop => 0,
+                    _ => last,
+                }
+                .min(last);
                 self.popup = Some(Popup::Help);
                 vec![]
             }

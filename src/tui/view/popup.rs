@@ -23,6 +23,32 @@ pub fn palette_matches(text: &str) -> Vec<Command> {
         .collect()
 }
 
+/// The lines of the help popup: every section a key is looked up in on this pane (pane, list,
+/// global), then those of the popups, with their bindings.
+pub fn help_lines(app: &App) -> Vec<Line<'static>> {
+    let mut lines = Vec::new();
+    for section in [
+        app.pane.section(),
+        "list",
+        "global",
+        "popup",
+        "conflict",
+        "editor",
+    ] {
+        lines.push(Line::from(Span::styled(
+            format!("[{section}]"),
+            app.theme.style("title"),
+        )));
+        for b in app.keymap.bindings(section) {
+            lines.push(Line::from(vec![
+                Span::styled(format!("  {:<14}", b.keys), app.theme.style("key")),
+                Span::raw(format!("{:<22} {}", b.command.name(), b.desc)),
+            ]));
+        }
+    }
+    lines
+}
+
 fn centered(area: Rect, width: u16, height: u16) -> Rect {
     let [v] = Layout::vertical([Constraint::Length(height.min(area.height))])
         .flex(Flex::Center)
@@ -46,34 +72,25 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     match popup {
         Popup::Help => {
             let r = centered(area, 90, area.height.saturating_sub(2));
-            let mut lines = Vec::new();
-            // The sections a key press is looked up in on this pane (pane, list, global), then
-            // those of the popups.
-            for section in [
-                app.pane.section(),
-                "list",
-                "global",
-                "popup",
-                "conflict",
-                "editor",
-            ] {
-                lines.push(Line::from(Span::styled(
-                    format!("[{section}]"),
-                    app.theme.style("title"),
-                )));
-                for b in app.keymap.bindings(section) {
-                    lines.push(Line::from(vec![
-                        Span::styled(format!("  {:<14}", b.keys), app.theme.style("key")),
-                        Span::raw(format!("{:<22} {}", b.command.name(), b.desc)),
-                    ]));
-                }
-            }
+            let lines = help_lines(app);
+            let visible = r.height.saturating_sub(2) as usize;
+            let last = lines.len().saturating_sub(visible);
+            let first = (app.help_scroll as usize).min(last);
+            let title = if lines.len() > visible {
+                format!(
+                    " Keys {}–{} of {} · ↓↑ scroll · Esc closes ",
+                    first + 1,
+                    (first + visible).min(lines.len()),
+                    lines.len()
+                )
+            } else {
+                " Keys (from the active keymap) — Esc closes ".to_string()
+            };
             frame.render_widget(Clear, r);
             frame.render_widget(
-                Paragraph::new(lines).block(frame_block(
-                    app,
-                    " Keys (from the active keymap) — Esc closes ".into(),
-                )),
+                Paragraph::new(lines)
+                    .scroll((u16::try_from(first).unwrap_or(u16::MAX), 0))
+                    .block(frame_block(app, title)),
                 r,
             );
         }
