@@ -1141,6 +1141,10 @@ impl App {
             }
             (Popup::Conflict { patch, current }, C::ConflictReapply) => {
                 let (id, version) = (current.id.clone(), current.version);
+                let patch = match self.form.as_ref().filter(|f| f.id == id) {
+                    Some(form) => Box::new(form.rebase(*patch, &current)),
+                    None => patch,
+                };
                 self.cache.upsert((*current).clone());
                 self.detail = Some(*current);
                 vec![Effect::Patch {
