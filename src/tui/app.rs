@@ -520,8 +520,22 @@ impl App {
             None => None,
         };
         if let Some(section) = section {
-            if let Resolution::Command(cmd) = self.keymap.resolve_only(section, &[], key) {
-                return self.command(cmd);
+            // Sequences (`ctrl-x ctrl-s`) work here too; a sequence that goes nowhere drops its
+            // prefix and the key counts on its own (a binding, or text).
+            let mut pending = std::mem::take(&mut self.pending);
+            let mut resolution = self.keymap.resolve_only(section, &pending, key);
+            if resolution == Resolution::Unbound && !pending.is_empty() {
+                pending.clear();
+                resolution = self.keymap.resolve_only(section, &[], key);
+            }
+            match resolution {
+                Resolution::Command(cmd) => return self.command(cmd),
+                Resolution::Pending => {
+                    self.pending = pending;
+                    self.pending.push(key);
+                    return vec![];
+                }
+                Resolution::Unbound => {}
             }
             match &mut self.popup {
                 Some(Popup::Editor {
