@@ -227,6 +227,8 @@ pub struct App {
     pub searcher: crate::search::Searcher,
     /// Matches of the current search in total.
     pub search_total: usize,
+    /// First line shown in the help popup.
+    pub help_scroll: u16,
 }
 
 fn err_text(e: &ClientError) -> String {
@@ -277,6 +279,7 @@ impl App {
             index: crate::search::SearchIndex::default(),
             searcher: crate::search::Searcher::default(),
             search_total: 0,
+            help_scroll: 0,
         }
     }
 
@@ -546,8 +549,22 @@ impl App {
             None => None,
         };
         if let Some(section) = section {
-            if let Resolution::Command(cmd) = self.keymap.resolve_only(section, &[], key) {
-                return self.command(cmd);
+            // Sequences (`ctrl-x ctrl-s`) work here too; a sequence that goes nowhere drops its
+            // prefix and the key counts on its own (a binding, or text).
+            let mut pending = std::mem::take(&mut self.pending);
+            let mut resolution = self.keymap.resolve_only(section, &pending, key);
+            if resolution == Resolution::Unbound && !pending.is_empty() {
+                pending.clear();
+                resolution = self.keymap.resolve_only(section, &[], key);
+            }
+            match resolution {
+                Resolution::Command(cmd) => return self.command(cmd),
+                Resolution::Pending => {
+                    self.pending = pending;
+                    self.pending.push(key);
+                    return vec![];
+                }
+                Resolution::Unbound => {}
             }
             match &mut self.popup {
                 Some(Popup::Editor {
@@ -615,6 +632,7 @@ impl App {
             }
             C::AppHelp => {
                 self.popup = Some(Popup::Help);
+                self.help_scroll = 0;
                 vec![]
             }
             C::AppPalette => {
@@ -987,6 +1005,8 @@ impl App {
         let mut area = TextArea::from(text.lines().map(str::to_string).collect::<Vec<_>>());
         area.set_cursor_line_style(ratatui::style::Style::default());
         area.set_wrap_mode(ratatui_textarea::WrapMode::WordOrGlyph);
+        // The text area's own selection colour (light blue) would ignore the theme and NO_COLOR.
+        area.set_selection_style(self.theme.style("row.selected"));
         self.popup = Some(Popup::Editor {
             purpose,
             area: Box::new(area),
@@ -1067,7 +1087,23 @@ impl App {
         };
         match (popup, cmd) {
             (_, C::NavBack | C::EditorCancel) => vec![],
-            (Popup::Help, C::NavDown | C::NavUp) => {
+            (
+                Popup::Help,
+                C::NavDown | C::NavUp | C::NavPageDown | C::NavPageUp | C::NavTop | C::NavBottom,
+            ) => {
+                // The view stops at the last screenful; this bound only keeps the number sane.
+                let last = super::view::popup::help_lines(self).len().saturating_sub(1);
+                let last = u16::try_from(last).unwrap_or(u16::MAX);
+                let s = self.help_scroll.min(last);
+                self.help_scroll = match cmd {
+                    C::NavDown => s.saturating_add(1),
+                    C::NavUp => s.saturating_sub(1),
+                    C::NavPageDown => s.saturating_add(10),
+                    C::NavPageUp => s.saturating_sub(10),
+                    C::NavTop => 0,
+                    _ => last,
+                }
+                .min(last);
                 self.popup = Some(Popup::Help);
                 vec![]
             }
@@ -1164,6 +1200,10 @@ impl App {
             (Popup::Conflict { patch, current }, C::ConflictReapply) => {
                 let (id, version) = (current.id.clone(), current.version);
                 self.index.upsert(&current);
+                let patch = match self.form.as_ref().filter(|f| f.id == id) {
+                    Some(form) => Box::new(form.rebase(*patch, &current)),
+                    None => patch,
+                };
                 self.cache.upsert((*current).clone());
                 self.detail = Some(*current);
                 vec![Effect::Patch {

@@ -128,6 +128,9 @@ pub struct Form {
     pub focus: usize,
     /// Whether anything changed since loading.
     pub dirty: bool,
+    /// The incident as it was when the draft was taken, to tell which fields the analyst
+    /// changed when a save meets someone else's newer version (`None` for a hand-built draft).
+    pub base: Option<Box<Incident>>,
 }
 
 fn cycle_opt<T: Copy + PartialEq>(all: &[T], current: Option<T>, forward: bool) -> Option<T> {
@@ -157,6 +160,7 @@ impl Form {
             owner: incident.owner.clone().unwrap_or_default(),
             focus: 0,
             dirty: false,
+            base: Some(Box::new(incident.clone())),
         }
     }
 
@@ -345,6 +349,32 @@ impl Form {
         Ok(())
     }
 
+    /// A refused patch made to apply on top of `current`, someone else's newer version.
+    ///
+    /// Classification, risk assessment and root cause travel whole, so sending them as they
+    /// were would put back every sub-field the other person changed. Each is merged instead:
+    /// the sub-fields that differ from the draft's base are mine, the rest are theirs. Other
+    /// fields are only in the patch when they were changed, and stay as they are.
+    pub fn rebase(&self, patch: IncidentPatch, current: &Incident) -> IncidentPatch {
+        let Some(base) = self.base.as_deref().filter(|b| b.id == current.id) else {
+            return patch;
+        };
+        let base_assessment = base.risk_assessment.clone().unwrap_or_default();
+        let current_assessment = current.risk_assessment.clone().unwrap_or_default();
+        IncidentPatch {
+            classification: patch
+                .classification
+                .map(|mine| merge3(&base.classification, &mine, &current.classification)),
+            risk_assessment: patch
+                .risk_assessment
+                .map(|mine| merge3(&base_assessment, &mine, &current_assessment)),
+            root_cause: patch
+                .root_cause
+                .map(|mine| merge3(&base.root_cause, &mine, &current.root_cause)),
+            ..patch
+        }
+    }
+
     /// The patch that turns `original` into this draft (only what changed).
     pub fn patch(&self, original: &Incident) -> IncidentPatch {
         let mut p = IncidentPatch::default();
@@ -373,6 +403,26 @@ impl Form {
     }
 }
 
+/// Three-way merge of a record's top-level fields: those where `mine` differs from `base`
+/// come from `mine`, the others from `theirs`.
+fn merge3<T>(base: &T, mine: &T, theirs: &T) -> T
+where
+    T: serde::Serialize + serde::de::DeserializeOwned + Clone,
+{
+    use serde_json::{Value, from_value, to_value};
+    let (Ok(Value::Object(base)), Ok(Value::Object(mine_map)), Ok(Value::Object(mut merged))) =
+        (to_value(base), to_value(mine), to_value(theirs))
+    else {
+        return mine.clone();
+    };
+    for (key, value) in mine_map {
+        if base.get(&key) != Some(&value) {
+            merged.insert(key, value);
+        }
+    }
+    from_value(Value::Object(merged)).unwrap_or_else(|_| mine.clone())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -391,6 +441,33 @@ mod tests {
     }
 
     #[test]
+    fn merge_takes_my_changed_fields_and_their_others() {
+        let base = Classification::default();
+        let mine = Classification {
+            severity: Some(Severity::Low),
+            ..Default::default()
+        };
+        let theirs = Classification {
+            individuals_affected: Some(40),
+            phi_involved: Some(true),
+            ..Default::default()
+        };
+        let merged = merge3(&base, &mine, &theirs);
+        assert_eq!(merged.severity, Some(Severity::Low));
+        assert_eq!(merged.individuals_affected, Some(40));
+        assert_eq!(merged.phi_involved, Some(true));
+        let both = Classification {
+            severity: Some(Severity::High),
+            ..theirs.clone()
+        };
+        assert_eq!(
+            merge3(&base, &mine, &both).severity,
+            Some(Severity::Low),
+            "where both changed the same field, mine is re-applied"
+        );
+    }
+
+    #[test]
     fn state_text_parses_and_rejects() {
         let mut f = Form {
             id: "x".into(),
@@ -402,6 +479,7 @@ mod tests {
             owner: String::new(),
             focus: 0,
             dirty: false,
+            base: None,
         };
         f.set_text(Field::States, "ca=120, NV=3").unwrap();
         assert_eq!(f.value(Field::States), "CA=120, NV=3");

@@ -26,6 +26,14 @@ impl LineInput {
         self.cursor
     }
 
+    /// Columns from the start of the text to the cursor (wide characters count two), where
+    /// the terminal cursor goes.
+    pub fn cursor_width(&self) -> u16 {
+        use unicode_width::UnicodeWidthStr;
+        let w = self.text[..self.byte_at(self.cursor)].width();
+        u16::try_from(w).unwrap_or(u16::MAX)
+    }
+
     fn byte_at(&self, char_pos: usize) -> usize {
         self.text
             .char_indices()
@@ -112,5 +120,9 @@ mod tests {
         assert_eq!(i.text(), "fax 漢");
         i.insert("a\x1b[2Jb\nc");
         assert_eq!(i.text(), "fax a[2Jb c漢");
+        assert_eq!(i.cursor(), 11);
+        assert_eq!(i.cursor_width(), 11);
+        i.key(KeyEvent::new(KeyCode::End, KeyModifiers::NONE));
+        assert_eq!((i.cursor(), i.cursor_width()), (12, 13));
     }
 }

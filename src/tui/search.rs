@@ -25,13 +25,27 @@ pub fn search_local(
         return (Vec::new(), 0);
     }
     let results = searcher.search(index, query, limit);
+    let words = crate::search::Query::parse(query).words;
+    let matcher = fuzzy_matcher::skim::SkimMatcherV2::default().ignore_case();
     let hits = results
         .hits
         .into_iter()
-        .map(|h| LocalHit {
-            id: h.id,
-            score: h.score,
-            positions: h.title_positions,
+        .map(|h| {
+            // Positions index the title as shown (escapes made visible, bidi controls
+            // removed), since that is the text the search popup highlights.
+            let shown = crate::domain::text::safe_line(&h.title);
+            let mut positions: Vec<usize> = words
+                .iter()
+                .filter_map(|w| fuzzy_matcher::FuzzyMatcher::fuzzy_indices(&matcher, &shown, w))
+                .flat_map(|(_, p)| p)
+                .collect();
+            positions.sort_unstable();
+            positions.dedup();
+            LocalHit {
+                id: h.id,
+                score: h.score,
+                positions,
+            }
         })
         .collect();
     (hits, results.total)

@@ -1,7 +1,7 @@
 //! The owner and deadline board, and the escalations view (most urgent first).
 
 use super::super::app::App;
-use super::{block, days_left, deadline_role, fit};
+use super::{block, days_left, deadline_role, fit, pad};
 use crate::domain::text::safe_line;
 use crate::domain::wire::Board;
 use ratatui::Frame;
@@ -58,10 +58,19 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, escalations: bool) {
         return;
     };
     let order = order(board, escalations, app.board_by_owner);
-    let counts: Vec<String> = board
-        .by_bucket
+    // Most urgent first (the map itself is in alphabetical order: later, overdue, …).
+    use crate::domain::wire::DueBucket as B;
+    let urgency = |k: &str| {
+        [B::Overdue, B::Today, B::ThisWeek, B::Later]
+            .iter()
+            .position(|b| b.label() == k)
+            .unwrap_or(usize::MAX)
+    };
+    let mut buckets: Vec<(&String, &usize)> = board.by_bucket.iter().collect();
+    buckets.sort_by_key(|(k, _)| urgency(k));
+    let counts: Vec<String> = buckets
         .iter()
-        .map(|(k, v)| format!("{k} {v}"))
+        .map(|(k, v)| format!("{} {v}", safe_line(k)))
         .collect();
     let outer = block(app, format!(" {name} · {} ", counts.join(" · ")), true);
     let inner = outer.inner(area);
@@ -112,9 +121,9 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, escalations: bool) {
                     app.theme.style(deadline_role(days)),
                 ),
                 Span::raw(format!(
-                    "{:<12} {:<11} ",
-                    fit(&safe_line(&item.owner), 12),
-                    fit(&item.status, 11)
+                    "{} {} ",
+                    pad(&safe_line(&item.owner), 12),
+                    pad(&safe_line(&item.status), 11)
                 )),
                 Span::raw(fit(&safe_line(&item.title), title_width.max(10))),
             ])

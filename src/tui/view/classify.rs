@@ -115,7 +115,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
             Span::raw(format!("  {:<16}", format!("{}{state}", d.kind))),
             Span::raw(format!("{} ", d.due)),
             Span::styled(format!("{:>6} ", days_left(left)), app.theme.style(role)),
-            Span::styled(format!("{status:<11}"), app.theme.style("text.dim")),
+            Span::styled(format!("{status:<11} "), app.theme.style("text.dim")),
         ];
         if narrow {
             lines.push(Line::from(spans));

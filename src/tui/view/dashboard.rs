@@ -2,7 +2,7 @@
 //! and site, follow-up health, and the top recurring patterns with sparklines.
 
 use super::super::app::App;
-use super::{block, fit};
+use super::{block, fit, pad};
 use crate::domain::text::safe_line;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -76,8 +76,8 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         for (k, n) in v.into_iter().take(8) {
             let len = (n * bar_width / max) as usize;
             lines.push(Line::from(format!(
-                "{:<20} {:>5} {}",
-                fit(&safe_line(k), 20),
+                "{} {:>5} {}",
+                pad(&safe_line(k), 20),
                 n,
                 "█".repeat(len)
             )));
@@ -116,10 +116,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         app.theme.style("title"),
     )));
     for (owner, n) in s.overdue_by_owner.iter().take(6) {
-        r.push(Line::from(format!(
-            "{:<20} {n}",
-            fit(&safe_line(owner), 20)
-        )));
+        r.push(Line::from(format!("{} {n}", pad(&safe_line(owner), 20))));
     }
     frame.render_widget(Paragraph::new(r), right);
 }

@@ -102,6 +102,16 @@ pub fn fit(text: &str, width: usize) -> String {
     out
 }
 
+/// Cuts text to `width` columns like [`fit`] and pads it with spaces to exactly `width` columns.
+/// `format!("{:<w$}")` pads by characters, which misaligns columns after wide (CJK) text.
+pub fn pad(text: &str, width: usize) -> String {
+    use unicode_width::UnicodeWidthStr;
+    let mut out = fit(text, width);
+    let used = out.width();
+    out.extend(std::iter::repeat_n(' ', width.saturating_sub(used)));
+    out
+}
+
 /// Days-left text: "3d", "today", "-2d".
 pub fn days_left(days: i64) -> String {
     match days {
@@ -117,5 +127,18 @@ pub fn deadline_role(days: i64) -> &'static str {
         0 => "deadline.today",
         1..=7 => "deadline.soon",
         _ => "text",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pad_counts_columns_not_characters() {
+        assert_eq!(pad("王医生", 8), "王医生  ");
+        assert_eq!(pad("kim", 5), "kim  ");
+        assert_eq!(pad("unassigned-owner", 8), "unassig…");
+        assert_eq!(pad("東病棟東病棟", 5), "東病…");
     }
 }

@@ -22,11 +22,14 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let heading = |t: &str| Line::from(Span::styled(t.to_string(), app.theme.style("title")));
     lines.push(heading("Reported"));
     lines.push(Line::from(format!(
-        "{} by {} · site {} · {}",
+        "{} by {} · site {}{}",
         inc.reported_at.format("%Y-%m-%d %H:%M"),
         safe_line(&inc.reported_by),
         safe_line(&inc.site),
-        inc.department.as_deref().map(safe_line).unwrap_or_default()
+        inc.department
+            .as_deref()
+            .map(|d| format!(" · {}", safe_line(d)))
+            .unwrap_or_default()
     )));
     for l in sanitize(&inc.description, true).lines() {
         lines.push(Line::from(l.to_string()));

@@ -23,6 +23,32 @@ pub fn palette_matches(text: &str) -> Vec<Command> {
         .collect()
 }
 
+/// The lines of the help popup: every section a key is looked up in on this pane (pane, list,
+/// global), then those of the popups, with their bindings.
+pub fn help_lines(app: &App) -> Vec<Line<'static>> {
+    let mut lines = Vec::new();
+    for section in [
+        app.pane.section(),
+        "list",
+        "global",
+        "popup",
+        "conflict",
+        "editor",
+    ] {
+        lines.push(Line::from(Span::styled(
+            format!("[{section}]"),
+            app.theme.style("title"),
+        )));
+        for b in app.keymap.bindings(section) {
+            lines.push(Line::from(vec![
+                Span::styled(format!("  {:<14}", b.keys), app.theme.style("key")),
+                Span::raw(format!("{:<22} {}", b.command.name(), b.desc)),
+            ]));
+        }
+    }
+    lines
+}
+
 fn centered(area: Rect, width: u16, height: u16) -> Rect {
     let [v] = Layout::vertical([Constraint::Length(height.min(area.height))])
         .flex(Flex::Center)
@@ -46,25 +72,25 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     match popup {
         Popup::Help => {
             let r = centered(area, 90, area.height.saturating_sub(2));
-            let mut lines = Vec::new();
-            for section in [app.pane.section(), "global", "popup", "editor"] {
-                lines.push(Line::from(Span::styled(
-                    format!("[{section}]"),
-                    app.theme.style("title"),
-                )));
-                for b in app.keymap.bindings(section) {
-                    lines.push(Line::from(vec![
-                        Span::styled(format!("  {:<14}", b.keys), app.theme.style("key")),
-                        Span::raw(format!("{:<22} {}", b.command.name(), b.desc)),
-                    ]));
-                }
-            }
+            let lines = help_lines(app);
+            let visible = r.height.saturating_sub(2) as usize;
+            let last = lines.len().saturating_sub(visible);
+            let first = (app.help_scroll as usize).min(last);
+            let title = if lines.len() > visible {
+                format!(
+                    " Keys {}–{} of {} · ↓↑ scroll · Esc closes ",
+                    first + 1,
+                    (first + visible).min(lines.len()),
+                    lines.len()
+                )
+            } else {
+                " Keys (from the active keymap) — Esc closes ".to_string()
+            };
             frame.render_widget(Clear, r);
             frame.render_widget(
-                Paragraph::new(lines).block(frame_block(
-                    app,
-                    " Keys (from the active keymap) — Esc closes ".into(),
-                )),
+                Paragraph::new(lines)
+                    .scroll((u16::try_from(first).unwrap_or(u16::MAX), 0))
+                    .block(frame_block(app, title)),
                 r,
             );
         }
@@ -92,7 +118,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
                 Paragraph::new(lines).block(frame_block(app, " Command palette ".into())),
                 r,
             );
-            frame.set_cursor_position((r.x + 3 + input.cursor() as u16, r.y + 1));
+            frame.set_cursor_position((r.x + 3 + input.cursor_width(), r.y + 1));
         }
         Popup::Prompt {
             purpose,
@@ -138,7 +164,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
                 Paragraph::new(lines).block(frame_block(app, format!(" {title} "))),
                 r,
             );
-            frame.set_cursor_position((r.x + 3 + input.cursor() as u16, r.y + 2));
+            frame.set_cursor_position((r.x + 3 + input.cursor_width(), r.y + 2));
         }
         Popup::Editor {
             purpose,
@@ -263,7 +289,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
                 lines.push(Line::from(spans));
             }
             frame.render_widget(Paragraph::new(lines), list_area);
-            frame.set_cursor_position((list_area.x + 2 + input.cursor() as u16, list_area.y));
+            frame.set_cursor_position((list_area.x + 2 + input.cursor_width(), list_area.y));
             if let (Some(p), Some(hit)) = (preview_area, hits.get(*selected))
                 && let Some(inc) = app.cache.get(&hit.id)
             {

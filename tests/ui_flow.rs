@@ -1,0 +1,816 @@
+//! Flow tests: the real console `App` against a real in-process API server over HTTP.
+//!
+//! Each test starts its own server on a loopback port with a fresh SQLite database in a
+//! temporary directory, mints tokens straight into its store, files reports through the API and
+//! then drives the console with key presses. A small driver runs every `Effect` the app returns
+//! with `triage::tui::effects::spawn` (the console's own effect runner), feeds the resulting
+//! messages back into `App::update`, and repeats until no effect is outstanding. What the
+//! console did is then checked on the server through `ApiClient`.
+//!
+//! Nothing here depends on timing: the driver waits for the exact number of answers it expects;
+//! the timeout only keeps a broken build from hanging.
+
+use chrono::{Days, Utc};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use std::collections::VecDeque;
+use std::time::Duration;
+use tempfile::TempDir;
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
+use triage::client::ApiClient;
+use triage::domain::action::ActionStatus;
+use triage::domain::assessment::Risk;
+use triage::domain::{
+    Classification, Determination, Incident, IncidentPatch, NewReport, Role, Severity, Status,
+    Subtype,
+};
+use triage::server::{RunningServer, ServerConfig};
+use triage::tui::app::{App, EditorFor, Pane, Popup, PromptFor};
+use triage::tui::form::{FIELDS, Field};
+use triage::tui::keymap::{Keymap, load_keymap};
+use triage::tui::msg::{Effect, Msg};
+use triage::tui::theme::load_theme;
+
+/// How long one answer may take before the test is declared hung (not a timing assertion).
+const PATIENCE: Duration = Duration::from_secs(60);
+
+/// A server on a loopback port with its own database.
+struct Server {
+    running: Option<RunningServer>,
+    url: String,
+    _dir: TempDir,
+}
+
+impl Server {
+    async fn start() -> Server {
+        let dir = tempfile::tempdir().unwrap();
+        let config = ServerConfig {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            db: dir.path().join("t.db").display().to_string(),
+            ..Default::default()
+        };
+        let running = triage::server::start(config, None).await.unwrap();
+        Server {
+            url: running.url(),
+            running: Some(running),
+            _dir: dir,
+        }
+    }
+
+    /// A client for a new token of `user` with `role`.
+    async fn client(&self, user: &str, role: Role) -> ApiClient {
+        let (secret, record) = triage::server::auth::new_token(user, role, None);
+        self.running
+            .as_ref()
+            .expect("server running")
+            .state
+            .store
+            .insert_token(record, "test", Utc::now())
+            .await
+            .unwrap();
+        ApiClient::new(&self.url, &secret).unwrap()
+    }
+
+    /// Stops the server and waits until it no longer answers.
+    async fn stop(&mut self) {
+        if let Some(running) = self.running.take() {
+            running.stop().await;
+        }
+    }
+}
+
+/// Files a report and returns the new incident.
+async fn report(client: &ApiClient, title: &str) -> Incident {
+    client
+        .report(&NewReport {
+            title: title.into(),
+            description: format!("{title}: reported by the flow tests."),
+            site: "North Campus".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+}
+
+/// The console and its effect loop.
+struct Console {
+    app: App,
+    client: ApiClient,
+    tx: UnboundedSender<Msg>,
+    rx: UnboundedReceiver<Msg>,
+}
+
+impl Console {
+    /// A console for `user` over `client` with a built-in keymap, the queue loaded.
+    async fn open(client: ApiClient, user: &str, role: Role, keymap: &str) -> Console {
+        let (keymap, errors) = load_keymap(keymap, None);
+        assert!(errors.is_empty(), "{errors:?}");
+        Console::open_with(client, user, role, keymap).await
+    }
+
+    /// A console for `user` over `client` with `keymap`, the queue loaded.
+    async fn open_with(client: ApiClient, user: &str, role: Role, keymap: Keymap) -> Console {
+        let (theme, _) = load_theme("mono", None, false);
+        let app = App::new(
+            user.into(),
+            role,
+            client.base().to_string(),
+            keymap,
+            theme,
+            Utc::now().date_naive(),
+        );
+        let (tx, rx) = unbounded_channel();
+        let mut console = Console {
+            app,
+            client,
+            tx,
+            rx,
+        };
+        console.run(vec![Effect::Load { since: None }]).await;
+        assert!(!console.app.loading);
+        console
+    }
+
+    /// Runs effects and every effect their results lead to, until nothing is outstanding.
+    async fn run(&mut self, effects: Vec<Effect>) {
+        let mut todo: VecDeque<Effect> = effects.into();
+        let mut outstanding = 0usize;
+        for _round in 0..1000 {
+            while let Some(effect) = todo.pop_front() {
+                // Quit is the only effect that answers with no message.
+                if effect != Effect::Quit {
+                    outstanding += 1;
+                }
+                triage::tui::effects::spawn(&self.client, effect, &self.tx);
+            }
+            if outstanding == 0 {
+                return;
+            }
+            let msg = tokio::time::timeout(PATIENCE, self.rx.recv())
+                .await
+                .expect("an effect never answered")
+                .expect("channel open");
+            outstanding -= 1;
+            todo.extend(self.app.update(msg));
+        }
+        panic!("the console never went quiet");
+    }
+
+    async fn key_event(&mut self, key: KeyEvent) {
+        let effects = self.app.update(Msg::Key(key));
+        self.run(effects).await;
+    }
+
+    async fn press(&mut self, code: KeyCode) {
+        self.key_event(KeyEvent::new(code, KeyModifiers::NONE))
+            .await;
+    }
+
+    async fn ctrl(&mut self, c: char) {
+        self.key_event(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
+            .await;
+    }
+
+    /// Types text one key press at a time (`\n` is Enter).
+    async fn type_text(&mut self, text: &str) {
+        for c in text.chars() {
+            match c {
+                '\n' => self.press(KeyCode::Enter).await,
+                c if c.is_ascii_uppercase() => {
+                    self.key_event(KeyEvent::new(KeyCode::Char(c), KeyModifiers::SHIFT))
+                        .await
+                }
+                c => self.press(KeyCode::Char(c)).await,
+            }
+        }
+    }
+
+    /// Moves the queue cursor onto `id` with `j`, then opens it with Enter.
+    async fn open_incident(&mut self, id: &str) {
+        self.press(KeyCode::Char('1')).await;
+        self.press(KeyCode::Home).await;
+        for _ in 0..self.app.view.len() {
+            if self.selected_id() == id {
+                break;
+            }
+            self.press(KeyCode::Char('j')).await;
+        }
+        assert_eq!(self.selected_id(), id, "{id} not in the queue");
+        self.press(KeyCode::Enter).await;
+        assert_eq!(self.app.pane, Pane::Classify);
+        assert_eq!(
+            self.app.detail.as_ref().map(|d| d.id.as_str()),
+            Some(id),
+            "opening fetches the incident in full"
+        );
+    }
+
+    fn selected_id(&self) -> String {
+        self.app
+            .selected_incident()
+            .map(|i| i.id.clone())
+            .unwrap_or_default()
+    }
+
+    /// Moves the form's focus to `field` with `]`.
+    async fn focus_field(&mut self, field: Field) {
+        let target = FIELDS.iter().position(|f| *f == field).unwrap();
+        for _ in 0..FIELDS.len() {
+            if self.app.form.as_ref().unwrap().focus == target {
+                return;
+            }
+            self.press(KeyCode::Char(']')).await;
+        }
+        panic!("could not reach {field:?}");
+    }
+
+    /// The status-line banner, if it is an error.
+    fn error_banner(&self) -> Option<String> {
+        self.app
+            .banner
+            .as_ref()
+            .filter(|b| b.error)
+            .map(|b| b.text.clone())
+    }
+
+    fn no_error(&self) {
+        assert_eq!(self.error_banner(), None);
+    }
+}
+
+fn editor_text(app: &App) -> Option<String> {
+    match &app.popup {
+        Some(Popup::Editor { area, .. }) => Some(area.lines().join("\n")),
+        _ => None,
+    }
+}
+
+#[tokio::test]
+async fn loads_the_queue() {
+    let server = Server::start().await;
+    let lead = server.client("lee", Role::Lead).await;
+    let a = report(&lead, "Lab results faxed to wrong clinic").await;
+    let b = report(&lead, "Badge tailgating into the records room").await;
+    let c = report(&lead, "Shredding bin left unlocked").await;
+    lead.patch_incident(
+        &c.id,
+        c.version,
+        &IncidentPatch {
+            status: Some(Status::Triaged),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+
+    let console = Console::open(lead, "lee", Role::Lead, "default").await;
+    console.no_error();
+    assert_eq!(console.app.cache.len(), 3);
+    let mut shown: Vec<&str> = console
+        .app
+        .view
+        .iter()
+        .map(|&i| console.app.cache.items()[i].id.as_str())
+        .collect();
+    shown.sort();
+    let mut expected = vec![a.id.as_str(), b.id.as_str(), c.id.as_str()];
+    expected.sort();
+    assert_eq!(shown, expected);
+    let triaged = console.app.cache.get(&c.id).unwrap();
+    assert_eq!((triaged.status, triaged.version), (Status::Triaged, 2));
+    assert!(console.app.last_sync.is_some());
+}
+
+#[tokio::test]
+async fn classifies_with_keys_and_saves() {
+    let server = Server::start().await;
+    let lead = server.client("lee", Role::Lead).await;
+    let inc = report(&lead, "Lab results faxed to wrong clinic").await;
+    let analyst = server.client("kim", Role::Analyst).await;
+    let mut c = Console::open(analyst, "kim", Role::Analyst, "default").await;
+    c.open_incident(&inc.id).await;
+
+    // Type of breach: first value; location: first value.
+    c.press(KeyCode::Char('l')).await;
+    c.press(KeyCode::Char(']')).await;
+    c.press(KeyCode::Char('l')).await;
+    // Subtype: misdirected fax is the first.
+    c.press(KeyCode::Char(']')).await;
+    c.press(KeyCode::Char('l')).await;
+    // Severity: low, medium.
+    c.press(KeyCode::Char(']')).await;
+    c.press(KeyCode::Char('l')).await;
+    c.press(KeyCode::Char('l')).await;
+    // PHI involved: yes.
+    c.press(KeyCode::Char(']')).await;
+    c.press(KeyCode::Char('l')).await;
+    // Individuals: typed after `e`.
+    c.press(KeyCode::Char(']')).await;
+    assert_eq!(c.app.form.as_ref().unwrap().field(), Field::Individuals);
+    c.press(KeyCode::Char('e')).await;
+    assert!(matches!(
+        c.app.popup,
+        Some(Popup::Prompt {
+            purpose: PromptFor::Field(Field::Individuals),
+            ..
+        })
+    ));
+    c.type_text("12\n").await;
+    assert!(c.app.popup.is_none(), "Enter keeps the value");
+    // Residents by state: Enter opens the text input too.
+    c.press(KeyCode::Char(']')).await;
+    c.press(KeyCode::Enter).await;
+    c.type_text("ca=9, NV=3\n").await;
+    assert!(c.app.popup.is_none());
+    assert!(c.app.form.as_ref().unwrap().dirty);
+    c.ctrl('s').await;
+    c.no_error();
+
+    let saved = c.client.incident(&inc.id).await.unwrap();
+    assert_eq!(saved.version, 2);
+    let cls = &saved.classification;
+    assert_eq!(cls.breach_type, vec![triage::domain::BreachType::Hacking]);
+    assert_eq!(cls.location, vec![triage::domain::Location::NetworkServer]);
+    assert_eq!(cls.subtype, Some(Subtype::MisdirectedFax));
+    assert_eq!(cls.severity, Some(Severity::Medium));
+    assert_eq!(cls.phi_involved, Some(true));
+    assert_eq!(cls.individuals_affected, Some(12));
+    assert_eq!(
+        cls.residents_by_state.iter().collect::<Vec<_>>(),
+        vec![(&"CA".to_string(), &9), (&"NV".to_string(), &3)]
+    );
+    let form = c.app.form.as_ref().unwrap();
+    assert_eq!((form.version, form.dirty), (2, false));
+    assert_eq!(c.app.selected_incident().unwrap().version, 2);
+}
+
+#[tokio::test]
+async fn a_bad_value_keeps_the_prompt_open_with_the_reason() {
+    let server = Server::start().await;
+    let lead = server.client("lee", Role::Lead).await;
+    let inc = report(&lead, "Lab results faxed to wrong clinic").await;
+    let mut c = Console::open(lead, "lee", Role::Lead, "default").await;
+    c.open_incident(&inc.id).await;
+    c.focus_field(Field::Individuals).await;
+    c.press(KeyCode::Char('e')).await;
+    c.type_text("a dozen\n").await;
+    let Some(Popup::Prompt { error: Some(e), .. }) = &c.app.popup else {
+        panic!("the prompt should stay open");
+    };
+    assert!(e.contains("not a whole number"), "{e}");
+    c.press(KeyCode::Esc).await;
+    assert!(c.app.popup.is_none());
+    c.ctrl('s').await;
+    assert_eq!(c.client.incident(&inc.id).await.unwrap().version, 1);
+}
+
+#[tokio::test]
+async fn lead_assesses_four_factors_and_decides() {
+    let server = Server::start().await;
+    let lead = server.client("lee", Role::Lead).await;
+    let inc = report(&lead, "Lab results faxed to wrong clinic").await;
+    let mut c = Console::open(lead, "lee", Role::Lead, "default").await;
+    c.open_incident(&inc.id).await;
+
+    c.focus_field(Field::Phi).await;
+    c.press(KeyCode::Char('l')).await;
+    for i in 0..4 {
+        c.focus_field(Field::Factor(i)).await;
+        c.press(KeyCode::Char('l')).await;
+    }
+    // Factor 4 (mitigation): low → medium makes the suggestion a breach.
+    c.press(KeyCode::Char('l')).await;
+    c.focus_field(Field::Conclusion).await;
+    c.press(KeyCode::Enter).await;
+    c.type_text("Fax retrieved, but mitigation was partial.\n")
+        .await;
+    c.key_event(KeyEvent::new(KeyCode::Char('D'), KeyModifiers::SHIFT))
+        .await;
+    c.no_error();
+
+    let saved = c.client.incident(&inc.id).await.unwrap();
+    assert_eq!(saved.determination, Determination::Breach);
+    assert_eq!(saved.classification.phi_involved, Some(true));
+    let a = saved.risk_assessment.expect("assessment saved");
+    let risks: Vec<Risk> = a.factors().iter().map(|(_, f)| f.unwrap().risk).collect();
+    assert_eq!(risks, [Risk::Low, Risk::Low, Risk::Low, Risk::Medium]);
+    assert_eq!(a.conclusion, "Fax retrieved, but mitigation was partial.");
+    assert_eq!(a.assessed_by.as_deref(), Some("lee"));
+    assert_eq!(saved.version, 2);
+    assert_eq!(
+        c.app.selected_incident().unwrap().determination,
+        Determination::Breach
+    );
+}
+
+#[tokio::test]
+async fn an_analyst_cannot_decide() {
+    let server = Server::start().await;
+    let lead = server.client("lee", Role::Lead).await;
+    let inc = report(&lead, "Lab results faxed to wrong clinic").await;
+    let analyst = server.client("kim", Role::Analyst).await;
+    let mut c = Console::open(analyst, "kim", Role::Analyst, "default").await;
+    c.open_incident(&inc.id).await;
+    c.focus_field(Field::Phi).await;
+    c.press(KeyCode::Char('l')).await;
+    c.press(KeyCode::Char('l')).await; // no PHI: near miss
+    c.key_event(KeyEvent::new(KeyCode::Char('D'), KeyModifiers::SHIFT))
+        .await;
+    let banner = c.error_banner().expect("the refusal is shown");
+    assert!(
+        banner.contains("not saved") && banner.contains("403"),
+        "{banner}"
+    );
+    let server_side = lead.incident(&inc.id).await.unwrap();
+    assert_eq!(server_side.determination, Determination::Undetermined);
+    assert_eq!(server_side.version, 1);
+    assert!(
+        c.app.form.as_ref().unwrap().dirty,
+        "the draft is kept after a refusal"
+    );
+}
+
+#[tokio::test]
+async fn adds_a_note_through_the_editor() {
+    let server = Server::start().await;
+    let lead = server.client("lee", Role::Lead).await;
+    let inc = report(&lead, "Lab results faxed to wrong clinic").await;
+    let mut c = Console::open(lead, "lee", Role::Lead, "default").await;
+    c.open_incident(&inc.id).await;
+    c.press(KeyCode::Char('3')).await;
+    assert_eq!(c.app.pane, Pane::Notes);
+    c.press(KeyCode::Char('n')).await;
+    assert!(matches!(
+        c.app.popup,
+        Some(Popup::Editor {
+            purpose: EditorFor::Note,
+            ..
+        })
+    ));
+    let text = "Called the clinic: fax shredded unread.\nAttestation requested.";
+    c.type_text(text).await;
+    assert_eq!(editor_text(&c.app).as_deref(), Some(text));
+    c.ctrl('s').await;
+    c.no_error();
+    assert!(c.app.popup.is_none(), "the editor closes once saved");
+
+    let saved = c.client.incident(&inc.id).await.unwrap();
+    assert_eq!(saved.notes.len(), 1);
+    assert_eq!(saved.notes[0].text, text);
+    assert_eq!(saved.notes[0].author, "lee");
+    let shown = c.app.selected_incident().unwrap();
+    assert_eq!(
+        shown.notes.len(),
+        1,
+        "the pane shows the note after the fetch"
+    );
+}
+
+/// Keymaps may bind key sequences in the editor (the emacs keymap binds `ctrl-x ctrl-s`): the
+/// first key waits for the second instead of going into the text.
+#[tokio::test]
+async fn key_sequences_work_in_the_editor() {
+    let server = Server::start().await;
+    let lead = server.client("lee", Role::Lead).await;
+    let inc = report(&lead, "Lab results faxed to wrong clinic").await;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("keymap.toml"),
+        "[editor]\n\"ctrl-x k\" = \"editor.cancel\"\n",
+    )
+    .unwrap();
+    let (keymap, errors) = load_keymap("emacs", Some(dir.path()));
+    assert!(errors.is_empty(), "{errors:?}");
+    let mut c = Console::open_with(lead, "lee", Role::Lead, keymap).await;
+    c.open_incident(&inc.id).await;
+    c.press(KeyCode::Char('3')).await;
+
+    c.press(KeyCode::Char('n')).await;
+    c.type_text("Never mind.").await;
+    c.ctrl('x').await;
+    assert_eq!(editor_text(&c.app).as_deref(), Some("Never mind."));
+    c.press(KeyCode::Char('k')).await;
+    assert!(
+        c.app.popup.is_none(),
+        "ctrl-x k cancels: {:?}",
+        editor_text(&c.app)
+    );
+
+    c.press(KeyCode::Char('n')).await;
+    c.type_text("Saved the emacs way.").await;
+    c.ctrl('x').await;
+    c.ctrl('s').await;
+    c.no_error();
+    assert!(c.app.popup.is_none(), "ctrl-x ctrl-s saves and closes");
+
+    // A started sequence that goes nowhere drops its prefix; the next key counts on its own.
+    c.press(KeyCode::Char('n')).await;
+    c.ctrl('x').await;
+    c.type_text("ab").await;
+    assert_eq!(editor_text(&c.app).as_deref(), Some("ab"));
+    c.ctrl('x').await;
+    c.press(KeyCode::Esc).await;
+    assert!(
+        c.app.popup.is_none(),
+        "Esc still cancels after a dropped prefix"
+    );
+
+    let saved = c.client.incident(&inc.id).await.unwrap();
+    assert_eq!(
+        saved
+            .notes
+            .iter()
+            .map(|n| n.text.as_str())
+            .collect::<Vec<_>>(),
+        ["Saved the emacs way."]
+    );
+}
+
+#[tokio::test]
+async fn adds_and_completes_an_action_from_the_board() {
+    let server = Server::start().await;
+    let lead = server.client("lee", Role::Lead).await;
+    let inc = report(&lead, "Badge tailgating into the records room").await;
+    let mut c = Console::open(lead, "lee", Role::Lead, "default").await;
+    c.open_incident(&inc.id).await;
+    c.press(KeyCode::Char('4')).await;
+    assert_eq!(c.app.pane, Pane::Board);
+    // Only the incident's own clocks (triage, assessment) are on the board so far.
+    let before = c.app.board.as_ref().expect("board loaded");
+    assert!(
+        before.items.iter().all(|i| i.action_id.is_none()),
+        "{before:?}"
+    );
+
+    let due = Utc::now().date_naive() + Days::new(30);
+    c.press(KeyCode::Char('a')).await;
+    assert!(matches!(
+        c.app.popup,
+        Some(Popup::Prompt {
+            purpose: PromptFor::AddAction,
+            ..
+        })
+    ));
+    c.type_text(&format!(
+        "Re-train front desk on tailgating | pat | {due}\n"
+    ))
+    .await;
+    c.no_error();
+    assert!(c.app.popup.is_none());
+
+    let actions = c.client.incident(&inc.id).await.unwrap().actions;
+    assert_eq!(actions.len(), 1);
+    let a = &actions[0];
+    assert_eq!(
+        (a.title.as_str(), a.owner.as_str(), a.due, a.status),
+        (
+            "Re-train front desk on tailgating",
+            "pat",
+            due,
+            ActionStatus::Open
+        )
+    );
+    let board = c.app.board.as_ref().expect("board reloaded");
+    let rows = triage::tui::view::board::order(board, false, c.app.board_by_owner);
+    let row = rows
+        .iter()
+        .position(|&i| board.items[i].action_id.as_deref() == Some(a.id.as_str()))
+        .expect("the new action is on the board");
+
+    // Onto its row, then complete it.
+    c.press(KeyCode::Home).await;
+    for _ in 0..row {
+        c.press(KeyCode::Char('j')).await;
+    }
+    assert_eq!(
+        c.app.board_item().and_then(|b| b.action_id.clone()),
+        Some(a.id.clone())
+    );
+    c.press(KeyCode::Char('c')).await;
+    c.no_error();
+    let done = c.client.incident(&inc.id).await.unwrap().actions;
+    assert_eq!(done[0].status, ActionStatus::Done);
+    assert!(done[0].completed_at.is_some());
+    assert_eq!(done[0].version, a.version + 1);
+    let open = c.client.actions(None).await.unwrap();
+    assert!(
+        open.items.iter().all(|x| x.id != a.id),
+        "a done action is no longer open"
+    );
+    assert!(
+        c.app
+            .board
+            .as_ref()
+            .unwrap()
+            .items
+            .iter()
+            .all(|i| i.action_id.as_deref() != Some(a.id.as_str())),
+        "the board drops it"
+    );
+}
+
+/// Sets severity to low in the app's form and saves.
+async fn set_severity_low_and_save(c: &mut Console) {
+    c.focus_field(Field::Severity).await;
+    c.press(KeyCode::Char('l')).await;
+    assert_eq!(
+        c.app.form.as_ref().unwrap().classification.severity,
+        Some(Severity::Low)
+    );
+    c.ctrl('s').await;
+}
+
+#[tokio::test]
+async fn conflict_shows_the_dialog_and_reapply_keeps_both_changes() {
+    let server = Server::start().await;
+    let lead = server.client("lee", Role::Lead).await;
+    let inc = report(&lead, "Lab results faxed to wrong clinic").await;
+    let mut c = Console::open(lead.clone(), "lee", Role::Lead, "default").await;
+    c.open_incident(&inc.id).await;
+
+    // Someone else triages it after the console loaded it.
+    let other = server.client("pat", Role::Lead).await;
+    other
+        .patch_incident(
+            &inc.id,
+            1,
+            &IncidentPatch {
+                status: Some(Status::Triaged),
+                owner: Some("pat".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+
+    set_severity_low_and_save(&mut c).await;
+    let Some(Popup::Conflict { current, .. }) = &c.app.popup else {
+        panic!("a conflict dialog, not {:?}", c.error_banner());
+    };
+    assert_eq!(current.version, 2);
+    let untouched = lead.incident(&inc.id).await.unwrap();
+    assert_eq!(untouched.version, 2, "nothing was overwritten");
+    assert_eq!(untouched.classification.severity, None);
+    assert_eq!(untouched.status, Status::Triaged);
+
+    c.press(KeyCode::Char('a')).await;
+    c.no_error();
+    assert!(c.app.popup.is_none());
+    let both = lead.incident(&inc.id).await.unwrap();
+    assert_eq!(both.version, 3);
+    assert_eq!(both.classification.severity, Some(Severity::Low), "mine");
+    assert_eq!(both.status, Status::Triaged, "theirs");
+    assert_eq!(both.owner.as_deref(), Some("pat"), "theirs");
+    let form = c.app.form.as_ref().unwrap();
+    assert_eq!((form.version, form.dirty), (3, false));
+}
+
+/// Two people classify the same incident, each changing a different field of the
+/// classification: re-applying mine must not put back the values they replaced.
+#[tokio::test]
+async fn reapply_keeps_their_changes_to_other_fields_of_the_classification() {
+    let server = Server::start().await;
+    let lead = server.client("lee", Role::Lead).await;
+    let inc = report(&lead, "Lab results faxed to wrong clinic").await;
+    let mut c = Console::open(lead.clone(), "lee", Role::Lead, "default").await;
+    c.open_incident(&inc.id).await;
+
+    let other = server.client("pat", Role::Analyst).await;
+    other
+        .patch_incident(
+            &inc.id,
+            1,
+            &IncidentPatch {
+                classification: Some(Classification {
+                    individuals_affected: Some(40),
+                    phi_involved: Some(true),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+
+    set_severity_low_and_save(&mut c).await;
+    assert!(matches!(c.app.popup, Some(Popup::Conflict { .. })));
+    c.press(KeyCode::Char('a')).await;
+    c.no_error();
+    let both = lead.incident(&inc.id).await.unwrap();
+    assert_eq!(both.classification.severity, Some(Severity::Low), "mine");
+    assert_eq!(
+        (
+            both.classification.individuals_affected,
+            both.classification.phi_involved
+        ),
+        (Some(40), Some(true)),
+        "theirs"
+    );
+}
+
+/// Root cause travels whole too: my category change re-applied keeps their summary.
+#[tokio::test]
+async fn reapply_keeps_their_root_cause_summary() {
+    let server = Server::start().await;
+    let lead = server.client("lee", Role::Lead).await;
+    let inc = report(&lead, "Lab results faxed to wrong clinic").await;
+    let mut c = Console::open(lead.clone(), "lee", Role::Lead, "default").await;
+    c.open_incident(&inc.id).await;
+    c.press(KeyCode::Char('3')).await;
+
+    let other = server.client("pat", Role::Analyst).await;
+    other
+        .patch_incident(
+            &inc.id,
+            1,
+            &IncidentPatch {
+                root_cause: Some(triage::domain::RootCause {
+                    summary: "Old fax numbers were never removed.".into(),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+
+    c.press(KeyCode::Char('c')).await; // next root-cause category: people
+    assert!(matches!(c.app.popup, Some(Popup::Conflict { .. })));
+    c.press(KeyCode::Char('a')).await;
+    c.no_error();
+    let both = lead.incident(&inc.id).await.unwrap();
+    assert_eq!(
+        both.root_cause.category,
+        Some(triage::domain::RootCauseCategory::People),
+        "mine"
+    );
+    assert_eq!(
+        both.root_cause.summary, "Old fax numbers were never removed.",
+        "theirs"
+    );
+}
+
+#[tokio::test]
+async fn conflict_reload_takes_theirs_and_drops_mine() {
+    let server = Server::start().await;
+    let lead = server.client("lee", Role::Lead).await;
+    let inc = report(&lead, "Lab results faxed to wrong clinic").await;
+    let mut c = Console::open(lead.clone(), "lee", Role::Lead, "default").await;
+    c.open_incident(&inc.id).await;
+    lead.patch_incident(
+        &inc.id,
+        1,
+        &IncidentPatch {
+            status: Some(Status::Triaged),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    set_severity_low_and_save(&mut c).await;
+    assert!(matches!(c.app.popup, Some(Popup::Conflict { .. })));
+    c.press(KeyCode::Char('r')).await;
+    assert!(c.app.popup.is_none());
+    let form = c.app.form.as_ref().unwrap();
+    assert_eq!((form.version, form.dirty), (2, false));
+    assert_eq!(form.classification.severity, None);
+    assert_eq!(c.app.selected_incident().unwrap().status, Status::Triaged);
+    let server_side = lead.incident(&inc.id).await.unwrap();
+    assert_eq!(
+        (server_side.version, server_side.classification.severity),
+        (2, None)
+    );
+}
+
+#[tokio::test]
+async fn a_failed_save_keeps_the_editor_text_and_shows_an_error() {
+    let mut server = Server::start().await;
+    let lead = server.client("lee", Role::Lead).await;
+    let inc = report(&lead, "Lab results faxed to wrong clinic").await;
+    let mut c = Console::open(lead, "lee", Role::Lead, "default").await;
+    c.open_incident(&inc.id).await;
+    c.press(KeyCode::Char('3')).await;
+    c.press(KeyCode::Char('n')).await;
+    let text = "Written while the server was down.\nSecond line.";
+    c.type_text(text).await;
+
+    server.stop().await;
+    c.ctrl('s').await;
+
+    assert_eq!(
+        editor_text(&c.app).as_deref(),
+        Some(text),
+        "the editor stays open with the text"
+    );
+    assert!(matches!(
+        c.app.popup,
+        Some(Popup::Editor { saving: false, .. })
+    ));
+    let banner = c.error_banner().expect("an error banner");
+    assert!(
+        banner.contains("not saved") && banner.contains("nothing lost"),
+        "{banner}"
+    );
+    // Still editable: the next key goes into the text.
+    c.type_text("!").await;
+    assert_eq!(editor_text(&c.app), Some(format!("{text}!")));
+}
