@@ -8,6 +8,7 @@ use super::auth::Caller;
 use super::error::ApiResult;
 use crate::domain::Permission;
 use crate::domain::wire::ServerEvent;
+use axum::Extension;
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
@@ -55,6 +56,12 @@ pub async fn pump(state: AppState, mut shutdown: watch::Receiver<bool>) {
     }
 }
 
+/// Tells event streams that their server is shutting down (`true`), so they end and graceful
+/// shutdown does not wait forever for responses that never finish. Added by `start_with_state`;
+/// routers served some other way simply keep their streams open.
+#[derive(Debug, Clone)]
+pub struct Stopping(pub watch::Receiver<bool>);
+
 /// Where an event stream should start.
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct EventQuery {
@@ -70,6 +77,7 @@ pub async fn events(
     caller: Caller,
     headers: HeaderMap,
     Query(q): Query<EventQuery>,
+    stopping: Option<Extension<Stopping>>,
 ) -> ApiResult<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
     caller.require(Permission::ReadAll)?;
     let resume = headers
@@ -79,6 +87,7 @@ pub async fn events(
         .or(q.since_seq);
     let mut live = state.events.subscribe();
     let store = state.store.clone();
+    let mut stopping = stopping.map(|Extension(Stopping(rx))| rx);
     let stream = async_stream::stream! {
         let mut last = match resume {
             Some(seq) => seq,
@@ -97,7 +106,16 @@ pub async fn events(
             }
         }
         loop {
-            match live.recv().await {
+            let next = match stopping.as_mut() {
+                Some(stop) => tokio::select! {
+                    next = live.recv() => Some(next),
+                    _ = stop.wait_for(|stopping| *stopping) => None,
+                },
+                None => Some(live.recv().await),
+            };
+            // The server is stopping: end the response so graceful shutdown can finish.
+            let Some(next) = next else { break };
+            match next {
                 Ok(ev) if ev.seq > last => {
                     last = ev.seq;
                     yield Ok(to_sse(&ev));
