@@ -116,7 +116,8 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
                     deadline_role(left)
                 }),
             ),
-            Span::styled(format!("{status:<11}"), app.theme.style("text.dim")),
+            // "provisional" fills the column: the space keeps it apart from the citation.
+            Span::styled(format!("{status:<11} "), app.theme.style("text.dim")),
             Span::styled(d.citation.clone(), app.theme.style("text.dim")),
         ]));
     }
