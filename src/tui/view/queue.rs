@@ -104,7 +104,8 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, full: bool) {
     ];
     let mut header = vec!["", "id", "age", "status", "sev", "due"];
     if wide {
-        widths.push(Constraint::Length(12));
+        // As wide as its header ("determination"); the longest value is shorter.
+        widths.push(Constraint::Length(13));
         widths.push(Constraint::Length(14));
         header.push("determination");
         header.push("site");
