@@ -242,6 +242,8 @@ fn healthz_ok(addr: SocketAddr) -> bool {
 /// A private tmux server with one session running a command; killed when dropped.
 struct Tmux {
     socket: String,
+    /// The socket file, removed with the server (tmux leaves it behind).
+    socket_path: Option<PathBuf>,
     sandbox_env: Vec<(String, String)>,
     home: PathBuf,
 }
@@ -259,8 +261,9 @@ impl Tmux {
             "set -g status off\nset -g default-terminal xterm-256color\nset -g history-limit 0\n",
         )
         .expect("tmux config");
-        let tmux = Tmux {
+        let mut tmux = Tmux {
             socket: socket_name(test),
+            socket_path: None,
             sandbox_env: sandbox.env(),
             home: sandbox.path().to_path_buf(),
         };
@@ -284,6 +287,7 @@ impl Tmux {
             "tmux new-session failed: {}",
             String::from_utf8_lossy(&out.stderr)
         );
+        tmux.socket_path = Some(PathBuf::from(tmux.format("#{socket_path}")));
         tmux
     }
 
@@ -379,6 +383,10 @@ impl Tmux {
             |s| s.contains(EXITED) && (s.contains("TTY-COOKED") || s.contains("TTY-RAW")),
         );
         assert!(
+            screen.contains(&format!("{EXITED} status=0")),
+            "the console did not exit with status 0:\n{screen}"
+        );
+        assert!(
             screen.contains("TTY-COOKED"),
             "the terminal was left in raw mode after the console quit:\n{screen}"
         );
@@ -408,6 +416,9 @@ impl Drop for Tmux {
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .status();
+        if let Some(path) = &self.socket_path {
+            let _ = std::fs::remove_file(path);
+        }
     }
 }
 
