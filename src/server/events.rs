@@ -9,6 +9,7 @@ use super::error::{ApiError, ApiResult};
 use crate::domain::Permission;
 use crate::domain::wire::ServerEvent;
 use crate::store::{Store, StoreError};
+use axum::Extension;
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
@@ -126,6 +127,12 @@ async fn reindex(state: &AppState, batch: &[ServerEvent]) {
     }
 }
 
+/// Tells event streams that their server is shutting down (`true`), so they end and graceful
+/// shutdown does not wait forever for responses that never finish. Added by `start_with_state`;
+/// routers served some other way simply keep their streams open.
+#[derive(Debug, Clone)]
+pub struct Stopping(pub watch::Receiver<bool>);
+
 /// Where an event stream should start.
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct EventQuery {
@@ -140,6 +147,7 @@ pub async fn events(
     State(state): State<AppState>,
     caller: Caller,
     headers: HeaderMap,
+    stopping: Option<Extension<Stopping>>,
     query: Result<Query<EventQuery>, axum::extract::rejection::QueryRejection>,
 ) -> ApiResult<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
     caller.require(Permission::ReadAll)?;
@@ -157,6 +165,7 @@ pub async fn events(
         None => state.store.latest_seq().await?,
     };
     let store = state.store.clone();
+    let mut stopping = stopping.map(|Extension(Stopping(rx))| rx);
     let stream = async_stream::stream! {
         let mut last = start;
         // Catch up from the trail first; the live subscription is already buffering.
@@ -171,7 +180,16 @@ pub async fn events(
             }
         }
         loop {
-            match live.recv().await {
+            let next = match stopping.as_mut() {
+                Some(stop) => tokio::select! {
+                    next = live.recv() => Some(next),
+                    _ = stop.wait_for(|stopping| *stopping) => None,
+                },
+                None => Some(live.recv().await),
+            };
+            // The server is stopping: end the response so graceful shutdown can finish.
+            let Some(next) = next else { break };
+            match next {
                 Ok(ev) if ev.seq > last => {
                     last = ev.seq;
                     yield Ok(to_sse(&ev));

@@ -164,7 +164,8 @@ pub async fn start_with_state(
         .await
         .map_err(std::io::Error::other)?;
     let pump = tokio::spawn(events::pump(state.clone(), shutdown.subscribe(), from_seq));
-    let router = app(state.clone(), body_limit);
+    let router = app(state.clone(), body_limit)
+        .layer(axum::Extension(events::Stopping(shutdown.subscribe())));
     let join = tokio::spawn(async move {
         let served = axum::serve(
             listener,
@@ -218,3 +219,46 @@ pub async fn shutdown_signal() {
 
 /// How often the event pump looks for changes made by other nodes.
 pub const EVENT_POLL: Duration = Duration::from_millis(250);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::client::ApiClient;
+    use crate::domain::Role;
+
+    /// A console following the event stream must not keep the server from stopping (the
+    /// embedded console's quit and `triage serve`'s SIGTERM both wait on `stop`).
+    #[tokio::test]
+    async fn stop_ends_open_event_streams() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = ServerConfig {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            db: dir.path().join("t.db").to_string_lossy().into_owned(),
+            body_limit: 1 << 20,
+            rules: ClockRules::default(),
+            max_connections: 2,
+        };
+        let server = start(config, None).await.unwrap();
+        let (secret, record) = auth::new_token("kim", Role::Analyst, None);
+        server
+            .state
+            .store
+            .insert_token(record, "test", chrono::Utc::now())
+            .await
+            .unwrap();
+        let client = ApiClient::new(&server.url(), &secret).unwrap();
+        let mut stream = client.events(None).await.unwrap();
+        // The bound only turns a hang into a failure; nothing here measures time.
+        let bound = Duration::from_secs(60);
+        tokio::time::timeout(bound, server.stop())
+            .await
+            .expect("stop() kept waiting for the open event stream");
+        let end = tokio::time::timeout(bound, stream.next())
+            .await
+            .expect("the event stream did not end");
+        assert!(
+            !matches!(end, Some(Ok(_))),
+            "an event arrived after stop: {end:?}"
+        );
+    }
+}
