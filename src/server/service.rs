@@ -7,9 +7,7 @@ use crate::domain::action::{Action, ActionPatch, ActionStatus, NewAction};
 use crate::domain::classification::{Classification, valid_state_code};
 use crate::domain::clocks::{ClockRules, incident_deadlines, unmet_notices};
 use crate::domain::lifecycle::{check_close, check_transition};
-use crate::domain::{
-    Determination, Incident, IncidentPatch, NewReport, Permission, Source, Status,
-};
+use crate::domain::{Incident, IncidentPatch, NewReport, Permission, Source, Status};
 use chrono::{DateTime, NaiveDate, Utc};
 
 /// Longest title accepted.
@@ -108,38 +106,14 @@ pub fn incident_from_report(
             ));
         }
     }
-    Ok(Incident {
-        id: String::new(),
-        title: report.title,
-        description: report.description,
-        reported_by: caller.user.clone(),
-        reported_at: now,
-        discovered_at: discovered,
-        occurred_at: report.occurred_at,
-        site: report.site,
-        department: report.department,
-        source: report.source.unwrap_or(Source::Api),
-        status: Status::New,
-        determination: Determination::Undetermined,
-        classification: Classification::default(),
-        risk_assessment: None,
-        owner: None,
-        escalation_level: 0,
-        root_cause: Default::default(),
-        notices: Vec::new(),
-        hold: None,
-        close_reason: None,
-        entity: None,
-        notes: Vec::new(),
-        actions: Vec::new(),
-        deadlines: Vec::new(),
-        similar: Vec::new(),
-        suggestion: None,
-        recurrence: None,
-        version: 0,
-        created_at: now,
-        updated_at: now,
-    })
+    let mut incident = Incident::minimal("", &report.title, &report.site, discovered, now);
+    incident.description = report.description;
+    incident.reported_by = caller.user.clone();
+    incident.occurred_at = report.occurred_at;
+    incident.department = report.department;
+    incident.source = report.source.unwrap_or(Source::Api);
+    incident.version = 0;
+    Ok(incident)
 }
 
 fn lead_field(caller: &Caller, field: &str) -> Result<(), ApiError> {
@@ -409,7 +383,7 @@ pub fn apply_action_patch(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::Role;
+    use crate::domain::{Determination, Role};
 
     fn caller(role: Role) -> Caller {
         Caller {
