@@ -72,6 +72,7 @@ pub async fn run(settings: &Settings, demo: bool) -> Result<()> {
         theme: settings.theme.clone(),
         config_dir: settings.config_dir.clone(),
         no_color: std::env::var_os("NO_COLOR").is_some(),
+        server_label: None,
     };
     if settings.url.is_some() && !demo {
         let client = super::api_client(settings)?;
@@ -88,6 +89,11 @@ pub async fn run(settings: &Settings, demo: bool) -> Result<()> {
     } else {
         settings.database()
     };
+    let mut options = options;
+    options.server_label = Some(format!(
+        "embedded · {}",
+        if demo { "demo database" } else { db.as_str() }
+    ));
     let running = start_embedded(settings, db).await?;
     let token_file = settings
         .data_dir

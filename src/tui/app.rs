@@ -394,8 +394,24 @@ impl App {
             }
             Msg::Written(kind, result) => self.written(kind, result),
             Msg::BoardLoaded(Ok(b)) => {
-                self.board_selected = self.board_selected.min(b.items.len().saturating_sub(1));
+                // Keep the cursor on the same item when a live reload reorders the board.
+                let key =
+                    |i: &BoardItem| (i.action_id.clone(), i.incident_id.clone(), i.title.clone());
+                let before = self.board_item().map(key);
                 self.board = Some(*b);
+                let after = self.board.as_ref().map(|board| {
+                    let order = super::view::board::order(
+                        board,
+                        self.pane == Pane::Escalations,
+                        self.board_by_owner,
+                    );
+                    let found =
+                        before.and_then(|k| order.iter().position(|&i| key(&board.items[i]) == k));
+                    found
+                        .unwrap_or(self.board_selected)
+                        .min(order.len().saturating_sub(1))
+                });
+                self.board_selected = after.unwrap_or(0);
                 vec![]
             }
             Msg::StatsLoaded(Ok(s)) => {

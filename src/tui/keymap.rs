@@ -11,6 +11,22 @@ const DEFAULT: &str = include_str!("../../keymaps/default.toml");
 const VIM: &str = include_str!("../../keymaps/vim.toml");
 const EMACS: &str = include_str!("../../keymaps/emacs.toml");
 
+/// Every section a keymap file may have.
+pub const SECTIONS: &[&str] = &[
+    "global",
+    "list",
+    "queue",
+    "classify",
+    "notes",
+    "board",
+    "escalations",
+    "dashboard",
+    "popup",
+    "help",
+    "conflict",
+    "editor",
+];
+
 /// Sections that fall back to `[list]` before `[global]`.
 const LIST_PANES: &[&str] = &[
     "queue",
@@ -218,6 +234,19 @@ fn line_of(text: &str, byte: usize) -> usize {
     text[..byte.min(text.len())].matches('\n').count() + 1
 }
 
+/// The line of a `[section]` header.
+fn find_section_line(text: &str, section: &str) -> usize {
+    text.lines()
+        .position(|l| {
+            l.trim()
+                .trim_start_matches('[')
+                .trim_end_matches(']')
+                .trim()
+                == section
+        })
+        .map_or(0, |n| n + 1)
+}
+
 /// The line where `key` is bound in `section` of the raw file text.
 fn find_line(text: &str, section: &str, key: &str) -> usize {
     let mut current = String::new();
@@ -256,6 +285,16 @@ impl Keymap {
         let mut staged = Vec::new();
         let mut errors = Vec::new();
         for (section, entries) in &table {
+            if !SECTIONS.contains(&section.as_str()) {
+                errors.push(err(
+                    find_section_line(text, section),
+                    format!(
+                        "unknown section [{section}]; known: {}",
+                        SECTIONS.join(", ")
+                    ),
+                ));
+                continue;
+            }
             let Some(entries) = entries.as_table() else {
                 errors.push(err(
                     find_line(text, "", section),

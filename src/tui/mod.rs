@@ -36,6 +36,8 @@ pub struct ConsoleOptions {
     pub config_dir: PathBuf,
     /// `NO_COLOR` is set.
     pub no_color: bool,
+    /// How to name the server in the status bar (e.g. the embedded database); its URL if absent.
+    pub server_label: Option<String>,
 }
 
 /// Why the console could not run.
@@ -79,7 +81,11 @@ pub fn new_app(
 pub async fn run(client: ApiClient, opts: ConsoleOptions) -> Result<(), ConsoleError> {
     let who = client.whoami().await?;
     let today = chrono::Local::now().date_naive();
-    let mut app = new_app(who.user, who.role, client.base().to_string(), &opts, today);
+    let server = opts
+        .server_label
+        .clone()
+        .unwrap_or_else(|| client.base().to_string());
+    let mut app = new_app(who.user, who.role, server, &opts, today);
     let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
     let input_tx = tx.clone();
     tokio::spawn(async move {

@@ -36,21 +36,25 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         let [a, b] = Layout::horizontal([Constraint::Length(44), Constraint::Min(30)]).areas(inner);
         (a, b)
     } else {
-        let [a, b] = Layout::vertical([
-            Constraint::Length(FIELDS.len() as u16 + 1),
-            Constraint::Min(0),
-        ])
-        .areas(inner);
+        // One pane at a time on small terminals: a scrolling window of the form above the
+        // suggestion, clocks and "seen before".
+        let rows = (FIELDS.len() as u16 + 1).min((inner.height / 2).max(6));
+        let [a, b] = Layout::vertical([Constraint::Length(rows), Constraint::Min(0)]).areas(inner);
         (a, b)
     };
     if let Some(form) = &app.form {
+        let visible = usize::from(form_area.height);
+        let offset = super::queue::scroll_offset(form.focus, visible, FIELDS.len());
         let lines: Vec<Line> = FIELDS
             .iter()
             .enumerate()
+            .skip(offset)
+            .take(visible)
             .map(|(n, field)| {
                 let focused = n == form.focus;
+                let marker = if focused { "▶" } else { " " };
                 let label = Span::styled(
-                    format!("{:<22}", field.label()),
+                    format!("{marker}{:<22}", field.label()),
                     if focused {
                         app.theme.style("row.selected")
                     } else {
@@ -58,7 +62,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
                     },
                 );
                 let value = safe_line(&form.value(*field)).into_owned();
-                let width = form_area.width.saturating_sub(23) as usize;
+                let width = form_area.width.saturating_sub(24) as usize;
                 Line::from(vec![
                     label,
                     Span::raw(" "),

@@ -20,7 +20,9 @@ pub fn scroll_offset(selected: usize, height: usize, len: usize) -> usize {
 }
 
 fn age(app: &App, i: &crate::domain::Incident) -> String {
-    let days = (app.today - i.reported_at.date_naive()).num_days();
+    // Age counts from discovery (D0) or the report, whichever came first: what the clocks see.
+    let since = i.discovered_at.min(i.reported_at.date_naive());
+    let days = (app.today - since).num_days();
     match days {
         d if d <= 0 => "today".into(),
         d if d < 60 => format!("{d}d"),
@@ -65,7 +67,11 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, full: bool) {
             None => Cell::from("—"),
         };
         let mut cells = vec![
-            Cell::from(if arrival { "●" } else { " " }),
+            Cell::from(format!(
+                "{}{}",
+                if selected { "▶" } else { " " },
+                if arrival { "●" } else { " " }
+            )),
             Cell::from(i.id.trim_start_matches("INC-").to_string()),
             Cell::from(age(app, i)),
             Cell::from(Span::styled(
@@ -95,7 +101,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, full: bool) {
         rows.push(Row::new(cells).style(style));
     }
     let mut widths = vec![
-        Constraint::Length(1),
+        Constraint::Length(2),
         Constraint::Length(11),
         Constraint::Length(5),
         Constraint::Length(13),
@@ -147,5 +153,51 @@ mod tests {
             let off = scroll_offset(sel, 10, 100);
             assert!(sel >= off && sel < off + 10);
         }
+    }
+}
+
+#[cfg(test)]
+mod render_tests {
+    use crate::domain::{Incident, Role};
+    use crate::tui::app::App;
+    use crate::tui::msg::Msg;
+    use chrono::{NaiveDate, TimeZone, Utc};
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+
+    #[test]
+    fn selected_new_arrival_shows_both_marks() {
+        let today = NaiveDate::from_ymd_opt(2026, 12, 4).unwrap();
+        let (keymap, _) = crate::tui::keymap::load_keymap("default", None);
+        let (theme, _) = crate::tui::theme::load_theme("mono", None, false);
+        let mut app = App::new(
+            "kim".into(),
+            Role::Lead,
+            "test".into(),
+            keymap,
+            theme,
+            today,
+        );
+        app.update(Msg::Loaded(Ok(vec![]), false));
+        let at = Utc.with_ymd_and_hms(2026, 12, 4, 9, 0, 0).unwrap();
+        let inc = Incident::minimal(
+            "INC-2026-000001",
+            "Fax sent to wrong clinic",
+            "North",
+            today,
+            at,
+        );
+        app.update(Msg::Fetched(Ok(Box::new(inc))));
+        assert!(app.arrivals.contains("INC-2026-000001"));
+        let mut term = Terminal::new(TestBackend::new(120, 10)).unwrap();
+        term.draw(|f| crate::tui::view::draw(f, &app)).unwrap();
+        let text: String = term
+            .backend()
+            .buffer()
+            .content()
+            .iter()
+            .map(|c| c.symbol())
+            .collect();
+        assert!(text.contains("▶●"), "{text}");
     }
 }

@@ -30,7 +30,8 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         Span::styled(format!(" {link} "), link_style),
         Span::styled(
             format!(
-                " {} incidents · {new} new · {overdue} overdue{loading} ",
+                " queue {} · new {new} · overdue {overdue} · all {}{loading} ",
+                app.view.len(),
                 app.cache.len()
             ),
             app.theme.style("statusbar"),
@@ -46,19 +47,34 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
             }),
         ));
     }
-    let hints = app
+    // As many hints as fit, pane keys first, each with its full description.
+    let mut hints = Vec::new();
+    let mut used = 0usize;
+    let width = usize::from(area.width);
+    let bindings = app
         .keymap
         .bindings(app.pane.section())
         .into_iter()
-        .chain(app.keymap.bindings("global"))
-        .take(9)
-        .flat_map(|b| {
-            [
-                Span::styled(format!(" {} ", b.keys), app.theme.style("key")),
-                Span::styled(format!("{} ", short(&b.desc)), app.theme.style("text.dim")),
-            ]
-        })
-        .collect::<Vec<_>>();
+        .chain(app.keymap.bindings("global"));
+    let mut seen = std::collections::HashSet::new();
+    for b in bindings {
+        if !seen.insert(b.command) {
+            continue;
+        }
+        let text_len = b.keys.chars().count() + b.desc.chars().count() + 4;
+        if used + text_len > width {
+            break;
+        }
+        used += text_len;
+        hints.push(Span::styled(
+            format!(" {} ", b.keys),
+            app.theme.style("key"),
+        ));
+        hints.push(Span::styled(
+            format!("{} ", b.desc),
+            app.theme.style("text.dim"),
+        ));
+    }
     let [top, bottom] =
         ratatui::layout::Layout::vertical([ratatui::layout::Constraint::Length(1); 2]).areas(area);
     frame.render_widget(
@@ -66,11 +82,4 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         top,
     );
     frame.render_widget(Paragraph::new(Line::from(hints)), bottom);
-}
-
-fn short(desc: &str) -> String {
-    desc.split_whitespace()
-        .take(2)
-        .collect::<Vec<_>>()
-        .join(" ")
 }
