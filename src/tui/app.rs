@@ -363,6 +363,13 @@ impl App {
                 }
                 vec![]
             }
+            Msg::LoadedPage(items, catch_up) => {
+                for i in items {
+                    self.absorb(i, catch_up);
+                }
+                self.refresh_view();
+                vec![]
+            }
             Msg::Loaded(result, catch_up) => {
                 self.loading = false;
                 match result {

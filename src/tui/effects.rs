@@ -12,12 +12,27 @@ pub fn spawn(client: &ApiClient, effect: Effect, tx: &UnboundedSender<Msg>) {
     tokio::spawn(async move {
         let msg = match effect {
             Effect::Load { since } => {
+                // Page by page: the queue fills as pages arrive instead of after the last one.
                 let catch_up = since.is_some();
-                let params = ListParams {
+                let mut params = ListParams {
                     since,
+                    limit: Some(1000),
                     ..Default::default()
                 };
-                Msg::Loaded(client.list_all(&params, None).await, catch_up)
+                loop {
+                    match client.list_page(&params).await {
+                        Ok(page) => match page.next_cursor {
+                            Some(cursor) => {
+                                if tx.send(Msg::LoadedPage(page.items, catch_up)).is_err() {
+                                    return;
+                                }
+                                params.cursor = Some(cursor);
+                            }
+                            None => break Msg::Loaded(Ok(page.items), catch_up),
+                        },
+                        Err(e) => break Msg::Loaded(Err(e), catch_up),
+                    }
+                }
             }
             Effect::Fetch(id) => Msg::Fetched(client.incident(&id).await.map(Box::new)),
             Effect::Patch { id, version, patch } => {

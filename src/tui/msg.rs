@@ -31,6 +31,8 @@ pub enum Msg {
     Tick,
     /// A page of incidents arrived (initial load or catch-up).
     Loaded(Result<Vec<Incident>, ClientError>, bool),
+    /// A page of a load that has more pages to come.
+    LoadedPage(Vec<Incident>, bool),
     /// One incident arrived (after an event or on open).
     Fetched(Result<Box<Incident>, ClientError>),
     /// A write finished.

@@ -21,7 +21,11 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     } else {
         app.theme.style("statusbar")
     };
-    let loading = if app.loading { " · loading…" } else { "" };
+    let loading = if app.loading {
+        " · loading… (searching what has arrived)"
+    } else {
+        ""
+    };
     let mut spans = vec![
         Span::styled(
             format!(" {} · {} ({}) ", app.server, app.user, app.role),
