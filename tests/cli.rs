@@ -129,6 +129,11 @@ impl Home {
     /// Starts `serve` on a free port and waits for `/healthz`; retries on another port if the
     /// chosen one was taken meanwhile.
     fn serve(&self) -> Served {
+        self.serve_logging("warn")
+    }
+
+    /// `serve` with `TRIAGE_LOG` at `level`, its standard error kept in `serve-N.log`.
+    fn serve_logging(&self, level: &str) -> Served {
         for attempt in 0..5 {
             let port = free_port();
             let log = std::fs::File::create(self.path().join(format!("serve-{attempt}.log")))
@@ -136,6 +141,7 @@ impl Home {
             let child = self
                 .cmd()
                 .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+                .env("TRIAGE_LOG", level)
                 .stdout(Stdio::null())
                 .stderr(log)
                 .spawn()
@@ -751,4 +757,42 @@ fn api_commands_without_a_server_fail_clearly() {
     let out = run(triage(home.path()).args(["--url", "http://127.0.0.1:9", "list", "--json"]));
     assert!(!out.status.success());
     assert!(stderr(&out).contains("no API token"), "{}", stderr(&out));
+}
+
+/// Incident text may be PHI: it must reach no log, even at the most verbose level.
+#[test]
+fn incident_text_reaches_no_log() {
+    let home = Home::new();
+    let lead = home.token("lead1", "lead");
+    let served = home.serve_logging("trace");
+    let marker = "PHIMARKER-7f3a9c";
+    let reported = run_json(home.api(&served, &lead).args([
+        "report",
+        &format!("Chart of {marker} faxed to wrong clinic"),
+        "--site",
+        &format!("Site {marker}"),
+        "--description",
+        &format!("Patient {marker}, DOB 1970-01-01"),
+        "--json",
+    ]));
+    let id = reported["id"].as_str().expect("id").to_string();
+    run(home.api(&served, &lead).args(["list", "--json"]));
+    run(home.api(&served, &lead).args(["show", &id, "--json"]));
+    run(home.api(&served, &lead).args(["list", "--q", marker, "--json"]));
+    // A refused write with the marker in it, and a search for it, are logged too if anything is.
+    let _ = run(home.api(&served, &lead).args(["report", &format!("{marker}\u{1b}[2J"), "--site", "", "--json"]));
+    let mut logs = String::new();
+    for entry in std::fs::read_dir(home.path()).expect("home").flatten() {
+        if entry.file_name().to_string_lossy().ends_with(".log") {
+            logs.push_str(&std::fs::read_to_string(entry.path()).unwrap_or_default());
+        }
+    }
+    let data_logs = home.path().join("data").join("triage").join("logs");
+    if let Ok(dir) = std::fs::read_dir(&data_logs) {
+        for entry in dir.flatten() {
+            logs.push_str(&std::fs::read_to_string(entry.path()).unwrap_or_default());
+        }
+    }
+    assert!(logs.contains(&id), "the logs are written and name the incident by id: {logs}");
+    assert!(!logs.contains(marker), "incident text reached a log:\n{logs}");
 }
