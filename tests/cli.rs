@@ -778,9 +778,17 @@ fn incident_text_reaches_no_log() {
     let id = reported["id"].as_str().expect("id").to_string();
     run(home.api(&served, &lead).args(["list", "--json"]));
     run(home.api(&served, &lead).args(["show", &id, "--json"]));
-    run(home.api(&served, &lead).args(["list", "--q", marker, "--json"]));
+    run(home
+        .api(&served, &lead)
+        .args(["list", "--q", marker, "--json"]));
     // A refused write with the marker in it, and a search for it, are logged too if anything is.
-    let _ = run(home.api(&served, &lead).args(["report", &format!("{marker}\u{1b}[2J"), "--site", "", "--json"]));
+    let _ = run(home.api(&served, &lead).args([
+        "report",
+        &format!("{marker}\u{1b}[2J"),
+        "--site",
+        "",
+        "--json",
+    ]));
     let mut logs = String::new();
     for entry in std::fs::read_dir(home.path()).expect("home").flatten() {
         if entry.file_name().to_string_lossy().ends_with(".log") {
@@ -793,6 +801,82 @@ fn incident_text_reaches_no_log() {
             logs.push_str(&std::fs::read_to_string(entry.path()).unwrap_or_default());
         }
     }
-    assert!(logs.contains(&id), "the logs are written and name the incident by id: {logs}");
-    assert!(!logs.contains(marker), "incident text reached a log:\n{logs}");
+    assert!(
+        logs.contains(&id),
+        "the logs are written and name the incident by id: {logs}"
+    );
+    assert!(
+        !logs.contains(marker),
+        "incident text reached a log:\n{logs}"
+    );
+}
+
+/// The shared HHS breach-portal CSV, found by walking up from the crate (absent: `None`).
+fn hhs_csv() -> Option<PathBuf> {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .map(|d| d.join("shared/data/hhs-ocr-breaches-dev.csv"))
+        .find(|p| p.exists())
+}
+
+/// `triage import` accounts for every row of the real file, and a second import adds nothing.
+#[test]
+fn hhs_import_accounts_for_every_row_and_is_idempotent() {
+    let Some(csv) = hhs_csv() else {
+        eprintln!("skipped: shared/data/hhs-ocr-breaches-dev.csv not found");
+        return;
+    };
+    let rows = {
+        let mut reader = csv::ReaderBuilder::new()
+            .flexible(true)
+            .from_path(&csv)
+            .expect("csv");
+        reader.byte_records().count() as u64
+    };
+    let home = Home::new();
+    let lead = home.token("lead1", "lead");
+    let served = home.serve();
+    let first = run_json(
+        home.api(&served, &lead)
+            .args(["import", "--format", "hhs-csv", "--json"])
+            .arg(&csv),
+    );
+    let count = |v: &Value, k: &str| {
+        v[k].as_u64()
+            .unwrap_or_else(|| v[k].as_array().map_or(0, |a| a.len() as u64))
+    };
+    assert_eq!(first["rows"].as_u64(), Some(rows), "{first}");
+    assert_eq!(
+        count(&first, "created") + count(&first, "duplicates") + count(&first, "rejected"),
+        rows,
+        "every row imported or reported: {first}"
+    );
+    assert!(count(&first, "created") > 2_600, "{first}");
+    let second = run_json(
+        home.api(&served, &lead)
+            .args(["import", "--format", "hhs-csv", "--json"])
+            .arg(&csv),
+    );
+    assert_eq!(
+        count(&second, "created"),
+        0,
+        "a second import adds nothing: {second}"
+    );
+    assert_eq!(
+        count(&second, "duplicates") + count(&second, "rejected"),
+        rows,
+        "{second}"
+    );
+    let listed = run_json(
+        home.api(&served, &lead)
+            .args(["list", "--status", "closed", "--json"]),
+    );
+    assert_eq!(
+        listed.as_array().map(Vec::len),
+        Some(count(&first, "created") as usize),
+        "imported as closed incidents"
+    );
+    let one = &listed[0];
+    assert_eq!(one["determination"], "breach");
+    assert_eq!(one["source"], "import");
 }

@@ -22,12 +22,19 @@ fn triage(home: &std::path::Path) -> Command {
             cmd.env_remove(k);
         }
     }
-    cmd.env("HOME", home).env("XDG_CONFIG_HOME", home.join("config")).env("XDG_DATA_HOME", home.join("data")).env("TRIAGE_LOG", "warn").stdin(Stdio::null());
+    cmd.env("HOME", home)
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("TRIAGE_LOG", "warn")
+        .stdin(Stdio::null());
     cmd
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port")
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
 }
 
 struct Killed(Child);
@@ -42,7 +49,14 @@ impl Drop for Killed {
 async fn start(home: &std::path::Path, db: &std::path::Path) -> (Killed, String) {
     for _ in 0..5 {
         let port = free_port();
-        let child = triage(home).arg("--db").arg(db).args(["serve", "--listen", &format!("127.0.0.1:{port}")]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("serve starts");
+        let child = triage(home)
+            .arg("--db")
+            .arg(db)
+            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("serve starts");
         let mut child = Killed(child);
         let url = format!("http://127.0.0.1:{port}");
         let probe = ApiClient::new(&url, "tc_x_y").expect("client");
@@ -65,7 +79,12 @@ async fn acknowledged_writes_survive_sigkill() {
     let dir = tempfile::tempdir().expect("temp dir");
     let home = dir.path();
     let db = home.join("t.db");
-    let out = triage(home).arg("--db").arg(&db).args(["token", "create", "--user", "w", "--role", "lead"]).output().expect("token");
+    let out = triage(home)
+        .arg("--db")
+        .arg(&db)
+        .args(["token", "create", "--user", "w", "--role", "lead"])
+        .output()
+        .expect("token");
     let token = String::from_utf8_lossy(&out.stdout).trim().to_string();
     let acknowledged: Arc<Mutex<HashSet<String>>> = Arc::new(Mutex::new(HashSet::new()));
     for cycle in 0..CYCLES {
@@ -76,7 +95,11 @@ async fn acknowledged_writes_survive_sigkill() {
             let acknowledged = acknowledged.clone();
             writers.push(tokio::spawn(async move {
                 for n in 0.. {
-                    let report = NewReport { title: format!("cycle {cycle} writer {w} report {n}"), site: "North".into(), ..Default::default() };
+                    let report = NewReport {
+                        title: format!("cycle {cycle} writer {w} report {n}"),
+                        site: "North".into(),
+                        ..Default::default()
+                    };
                     match client.report(&report).await {
                         Ok(incident) => {
                             if let Ok(mut set) = acknowledged.lock() {
@@ -96,12 +119,24 @@ async fn acknowledged_writes_survive_sigkill() {
         }
     }
     let acknowledged = acknowledged.lock().map(|s| s.clone()).unwrap_or_default();
-    assert!(acknowledged.len() > 50, "the writers got work done: {}", acknowledged.len());
-    let store = SqlStore::open(&db.to_string_lossy(), 2).await.expect("database opens after crashes");
+    assert!(
+        acknowledged.len() > 50,
+        "the writers got work done: {}",
+        acknowledged.len()
+    );
+    let store = SqlStore::open(&db.to_string_lossy(), 2)
+        .await
+        .expect("database opens after crashes");
     let mut stored = HashSet::new();
-    let mut filter = ListFilter { limit: 1000, ..Default::default() };
+    let mut filter = ListFilter {
+        limit: 1000,
+        ..Default::default()
+    };
     loop {
-        let (page, next) = store.list_incidents(&filter).await.expect("every stored incident reads back whole");
+        let (page, next) = store
+            .list_incidents(&filter)
+            .await
+            .expect("every stored incident reads back whole");
         for i in page {
             assert_eq!(i.version, 1, "{} was never changed", i.id);
             assert!(i.title.starts_with("cycle "), "{} is intact", i.id);
@@ -113,10 +148,24 @@ async fn acknowledged_writes_survive_sigkill() {
         }
     }
     let lost: Vec<_> = acknowledged.difference(&stored).collect();
-    assert!(lost.is_empty(), "{} acknowledged reports were lost: {lost:?}", lost.len());
+    assert!(
+        lost.is_empty(),
+        "{} acknowledged reports were lost: {lost:?}",
+        lost.len()
+    );
     let rows = store.audit_rows().await.expect("audit");
-    let creates = rows.iter().filter(|r| r.action == "incident.create").count();
-    assert_eq!(creates, stored.len(), "one audit entry per stored incident, none without its incident");
+    let creates = rows
+        .iter()
+        .filter(|r| r.action == "incident.create")
+        .count();
+    assert_eq!(
+        creates,
+        stored.len(),
+        "one audit entry per stored incident, none without its incident"
+    );
     let report = verify_chain(rows);
-    assert_eq!(report.first_broken, None, "the audit chain verifies after {CYCLES} crashes");
+    assert_eq!(
+        report.first_broken, None,
+        "the audit chain verifies after {CYCLES} crashes"
+    );
 }
