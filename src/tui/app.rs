@@ -18,6 +18,11 @@ use crossterm::event::KeyEvent;
 use ratatui_textarea::TextArea;
 use std::collections::HashSet;
 
+/// Up to this many incidents the console searches in line; above, on a worker.
+pub const INLINE_SEARCH_LIMIT: usize = 20_000;
+/// How many search results the popup shows.
+pub const SEARCH_HITS: usize = 200;
+
 /// The panes, in tab order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Pane {
@@ -221,10 +226,12 @@ pub struct App {
     pub notes_scroll: u16,
     /// New reports and overdue incidents, recounted when the cache changes (not per frame).
     pub counts: (usize, usize),
-    /// Search index over the cache.
-    pub index: crate::search::SearchIndex,
-    /// The search session (narrows while the query grows).
-    pub searcher: crate::search::Searcher,
+    /// Search index over the cache, shared with the search task.
+    pub index: std::sync::Arc<std::sync::RwLock<crate::search::SearchIndex>>,
+    /// The search session (narrows while the query grows), shared with the search task.
+    pub searcher: std::sync::Arc<std::sync::Mutex<crate::search::Searcher>>,
+    /// The newest search asked for; older results are dropped.
+    pub search_generation: u64,
     /// Matches of the current search in total.
     pub search_total: usize,
     /// First line shown in the help popup.
@@ -276,8 +283,9 @@ impl App {
             quit: false,
             notes_scroll: 0,
             counts: (0, 0),
-            index: crate::search::SearchIndex::default(),
-            searcher: crate::search::Searcher::default(),
+            index: Default::default(),
+            searcher: Default::default(),
+            search_generation: 0,
             search_total: 0,
             help_scroll: 0,
         }
@@ -311,7 +319,9 @@ impl App {
         let keep = self.selected_id();
         self.view = queue_view(&self.cache, &self.filter, self.sort);
         self.counts = super::cache::counts(&self.cache);
-        self.index.ensure_sorted();
+        if let Ok(mut index) = self.index.write() {
+            index.ensure_sorted();
+        }
         if let Some(id) = keep
             && let Some(pos) = self
                 .view
@@ -351,10 +361,7 @@ impl App {
     pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
         match msg {
             Msg::Key(key) => self.key(key),
-            Msg::Paste(text) => {
-                self.paste(&text);
-                vec![]
-            }
+            Msg::Paste(text) => self.paste(&text),
             Msg::Resize => vec![],
             Msg::Tick => {
                 self.ticks += 1;
@@ -439,6 +446,14 @@ impl App {
                 }
                 effects
             }
+            Msg::SearchDone {
+                generation,
+                hits,
+                total,
+            } => {
+                self.search_done(generation, hits, total);
+                vec![]
+            }
             Msg::Link(link) => {
                 let was_down = matches!(self.link, Link::Reconnecting(_));
                 self.link = link.clone();
@@ -457,7 +472,7 @@ impl App {
                 .map_or(incident.updated_at, |t| t.max(incident.updated_at)),
         );
         let id = incident.id.clone();
-        self.index.upsert(&incident);
+        self.index_upsert(&incident);
         let is_new = self.cache.upsert(incident);
         if is_new && live && !self.loading {
             self.arrivals.insert(id);
@@ -491,7 +506,7 @@ impl App {
                     ..Form::from_incident(&inc)
                 });
                 self.detail = Some((*inc).clone());
-                self.index.upsert(&inc);
+                self.index_upsert(&inc);
                 self.cache.upsert(*inc);
                 self.refresh_view();
                 self.say(format!("{id} saved"), false);
@@ -543,7 +558,7 @@ impl App {
         }
     }
 
-    fn paste(&mut self, text: &str) {
+    fn paste(&mut self, text: &str) -> Vec<Effect> {
         match &mut self.popup {
             Some(Popup::Editor { area, .. }) => {
                 area.insert_str(text);
@@ -551,9 +566,28 @@ impl App {
             Some(Popup::Prompt { input, .. } | Popup::Palette { input, .. }) => input.insert(text),
             Some(Popup::Search { input, .. }) => {
                 input.insert(text);
-                self.run_search();
+                return self.run_search();
             }
             _ => {}
+        }
+        vec![]
+    }
+
+    fn index_upsert(&self, incident: &Incident) {
+        if let Ok(mut index) = self.index.write() {
+            index.upsert(incident);
+        }
+    }
+
+    /// Shows search results if they answer the newest search.
+    pub fn search_done(&mut self, generation: u64, found: Vec<LocalHit>, total: usize) {
+        if generation != self.search_generation {
+            return;
+        }
+        if let Some(Popup::Search { hits, selected, .. }) = &mut self.popup {
+            *hits = found;
+            *selected = 0;
+            self.search_total = total;
         }
     }
 
@@ -609,7 +643,7 @@ impl App {
                 Some(Popup::Search { input, .. }) => {
                     let changed = input.key(key);
                     if changed {
-                        self.run_search();
+                        return self.run_search();
                     }
                 }
                 _ => {}
@@ -628,18 +662,33 @@ impl App {
         }
     }
 
-    fn run_search(&mut self) {
-        if let Some(Popup::Search {
-            input,
-            hits,
-            selected,
-        }) = &mut self.popup
-        {
-            let (found, total) = search_local(&self.index, &mut self.searcher, input.text(), 200);
-            *hits = found;
-            self.search_total = total;
-            *selected = 0;
+    /// Searches for what the search box holds: in line while the cache is small (well under a
+    /// millisecond), otherwise on a worker so typing never waits; a newer query replaces an older.
+    fn run_search(&mut self) -> Vec<Effect> {
+        let Some(Popup::Search { input, .. }) = &self.popup else {
+            return vec![];
+        };
+        let query = input.text().to_string();
+        self.search_generation += 1;
+        let generation = self.search_generation;
+        let small = self
+            .index
+            .read()
+            .map(|i| i.len() <= INLINE_SEARCH_LIMIT)
+            .unwrap_or(true);
+        if !small {
+            return vec![Effect::Search { query, generation }];
         }
+        let result = match (self.index.read(), self.searcher.lock()) {
+            (Ok(index), Ok(mut searcher)) => {
+                Some(search_local(&index, &mut searcher, &query, SEARCH_HITS))
+            }
+            _ => None,
+        };
+        if let Some((found, total)) = result {
+            self.search_done(generation, found, total);
+        }
+        vec![]
     }
 
     /// Runs a named command (from a key, the palette or a test).
@@ -1222,7 +1271,7 @@ impl App {
             }
             (Popup::Conflict { patch, current }, C::ConflictReapply) => {
                 let (id, version) = (current.id.clone(), current.version);
-                self.index.upsert(&current);
+                self.index_upsert(&current);
                 let patch = match self.form.as_ref().filter(|f| f.id == id) {
                     Some(form) => Box::new(form.rebase(*patch, &current)),
                     None => patch,
@@ -1238,7 +1287,7 @@ impl App {
             (Popup::Conflict { current, .. }, C::ConflictReload | C::NavOpen) => {
                 self.form = Some(Form::from_incident(&current));
                 self.detail = Some((*current).clone());
-                self.index.upsert(&current);
+                self.index_upsert(&current);
                 self.cache.upsert(*current);
                 self.refresh_view();
                 self.say(
@@ -1419,5 +1468,97 @@ impl App {
                 }]
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crossterm::event::{KeyCode, KeyModifiers};
+
+    fn app_with(n: usize) -> App {
+        let today = NaiveDate::from_ymd_opt(2026, 12, 4).unwrap_or_default();
+        let (keymap, _) = super::super::keymap::load_keymap("default", None);
+        let (theme, _) = super::super::theme::load_theme("mono", None, false);
+        let mut app = App::new(
+            "kim".into(),
+            Role::Lead,
+            "test".into(),
+            keymap,
+            theme,
+            today,
+        );
+        app.update(Msg::Loaded(
+            Ok(crate::corpus::synthetic(n, 3, today)),
+            false,
+        ));
+        app
+    }
+
+    fn type_keys(app: &mut App, text: &str) -> Vec<Effect> {
+        text.chars()
+            .flat_map(|c| {
+                app.update(Msg::Key(KeyEvent::new(
+                    KeyCode::Char(c),
+                    KeyModifiers::NONE,
+                )))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn small_caches_search_in_line() {
+        let mut app = app_with(500);
+        app.command(Command::AppSearch);
+        assert!(type_keys(&mut app, "fax").is_empty());
+        assert!(matches!(&app.popup, Some(Popup::Search { hits, .. }) if !hits.is_empty()));
+    }
+
+    #[test]
+    fn large_caches_search_on_a_worker_and_drop_stale_answers() {
+        let mut app = app_with(INLINE_SEARCH_LIMIT + 1);
+        app.command(Command::AppSearch);
+        let effects = type_keys(&mut app, "fa");
+        let generations: Vec<u64> = effects
+            .iter()
+            .filter_map(|e| {
+                if let Effect::Search { generation, .. } = e {
+                    Some(*generation)
+                } else {
+                    None
+                }
+            })
+            .collect();
+        assert_eq!(
+            generations,
+            vec![1, 2],
+            "one search per keystroke, none run in line"
+        );
+        let stale = LocalHit {
+            id: "old".into(),
+            score: 1,
+            positions: vec![],
+        };
+        app.update(Msg::SearchDone {
+            generation: 1,
+            hits: vec![stale],
+            total: 1,
+        });
+        assert!(
+            matches!(&app.popup, Some(Popup::Search { hits, .. }) if hits.is_empty()),
+            "an older answer is dropped"
+        );
+        let fresh = LocalHit {
+            id: "new".into(),
+            score: 9,
+            positions: vec![],
+        };
+        app.update(Msg::SearchDone {
+            generation: 2,
+            hits: vec![fresh],
+            total: 7,
+        });
+        assert!(matches!(&app.popup, Some(Popup::Search { hits, .. }) if hits[0].id == "new"));
+        assert_eq!(app.search_total, 7);
     }
 }

@@ -71,7 +71,7 @@ pub fn spawn(client: &ApiClient, effect: Effect, tx: &UnboundedSender<Msg>) {
             Effect::LoadStats => {
                 Msg::StatsLoaded(client.stats(None, None, Some("month")).await.map(Box::new))
             }
-            Effect::Quit => return,
+            Effect::Quit | Effect::Search { .. } => return,
         };
         let _ = tx.send(msg);
     });

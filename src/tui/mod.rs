@@ -77,6 +77,24 @@ pub fn new_app(
     app
 }
 
+/// Runs a search on a blocking worker; the answer comes back as a message.
+fn search_on_worker(app: &App, query: String, generation: u64, tx: &mpsc::UnboundedSender<Msg>) {
+    let (index, searcher, tx) = (app.index.clone(), app.searcher.clone(), tx.clone());
+    tokio::task::spawn_blocking(move || {
+        let found = match (index.read(), searcher.lock()) {
+            (Ok(index), Ok(mut searcher)) => {
+                search::search_local(&index, &mut searcher, &query, app::SEARCH_HITS)
+            }
+            _ => return,
+        };
+        let _ = tx.send(Msg::SearchDone {
+            generation,
+            hits: found.0,
+            total: found.1,
+        });
+    });
+}
+
 /// Runs the console until the analyst quits.
 pub async fn run(client: ApiClient, opts: ConsoleOptions) -> Result<(), ConsoleError> {
     let who = client.whoami().await?;
@@ -118,7 +136,12 @@ pub async fn run(client: ApiClient, opts: ConsoleOptions) -> Result<(), ConsoleE
         }
         for msg in batch {
             for effect in app.update(msg) {
-                effects::spawn(&client, effect, &tx);
+                match effect {
+                    Effect::Search { query, generation } => {
+                        search_on_worker(&app, query, generation, &tx)
+                    }
+                    other => effects::spawn(&client, other, &tx),
+                }
             }
         }
         if app.quit {

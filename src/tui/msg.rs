@@ -45,6 +45,15 @@ pub enum Msg {
     Event(ServerEvent),
     /// The link changed.
     Link(Link),
+    /// Results of a search run on a worker.
+    SearchDone {
+        /// Which search they answer.
+        generation: u64,
+        /// The best hits.
+        hits: Vec<super::search::LocalHit>,
+        /// Matches in all.
+        total: usize,
+    },
 }
 
 /// Which write finished (to know what to keep on failure).
@@ -123,6 +132,13 @@ pub enum Effect {
     LoadBoard,
     /// Load statistics.
     LoadStats,
+    /// Search the local index on a worker (the console loop runs it: it owns the index).
+    Search {
+        /// The query.
+        query: String,
+        /// Its generation, so older answers can be dropped.
+        generation: u64,
+    },
     /// Leave the console.
     Quit,
 }
