@@ -267,8 +267,16 @@ const OWNERS: &[&str] = &["kim", "lee", "ana", "raj", "sam", "joe", "eva", "max"
 
 /// `n` synthetic incidents discovered over the six years before `today`, deterministic for `seed`.
 pub fn synthetic(n: usize, seed: u64, today: NaiveDate) -> Vec<Incident> {
-    let mut rng = StdRng::seed_from_u64(seed);
-    (0..n).map(|i| one(&mut rng, i, today)).collect()
+    synthetic_range(0, n, seed, today)
+}
+
+/// Records `start..start + count` of a corpus, so a large one can be generated (and indexed)
+/// chunk by chunk without holding it all; ids are unique across chunks.
+pub fn synthetic_range(start: usize, count: usize, seed: u64, today: NaiveDate) -> Vec<Incident> {
+    let mut rng = StdRng::seed_from_u64(seed ^ (start as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+    (start..start + count)
+        .map(|i| one(&mut rng, i, today))
+        .collect()
 }
 
 fn one(rng: &mut StdRng, i: usize, today: NaiveDate) -> Incident {

@@ -35,21 +35,47 @@ impl Bits {
     }
 }
 
-fn passes_filters(r: &Record, q: &Query) -> bool {
-    r.live
-        && q.site.as_deref().is_none_or(|s| r.site.contains(s))
-        && q.category
-            .as_deref()
-            .is_none_or(|c| r.category.contains(c) || r.label.contains(c))
-        && q.status
-            .as_deref()
-            .is_none_or(|s| r.status.as_str().starts_with(s))
-        && q.determination
-            .as_deref()
-            .is_none_or(|d| r.determination.as_str().starts_with(d))
-        && q.owner.as_deref().is_none_or(|o| r.owner.contains(o))
-        && q.after.is_none_or(|d| r.discovered >= d)
-        && q.before.is_none_or(|d| r.discovered <= d)
+/// The query's filters, resolved against the index's interned strings once per search.
+struct Filters<'q> {
+    q: &'q Query,
+    site: Option<Vec<bool>>,
+    category: Option<Vec<bool>>,
+    owner: Option<Vec<bool>>,
+}
+
+impl<'q> Filters<'q> {
+    fn new(index: &SearchIndex, q: &'q Query) -> Self {
+        Filters {
+            q,
+            site: q.site.as_deref().map(|s| index.strings_containing(s)),
+            category: q.category.as_deref().map(|c| index.strings_containing(c)),
+            owner: q.owner.as_deref().map(|o| index.strings_containing(o)),
+        }
+    }
+
+    fn pass(&self, r: &Record) -> bool {
+        let has = |set: &Option<Vec<bool>>, id: u32| {
+            set.as_ref()
+                .is_none_or(|s| s.get(id as usize).copied().unwrap_or(false))
+        };
+        let q = self.q;
+        r.live
+            && has(&self.site, r.site)
+            && (has(&self.category, r.category)
+                || self
+                    .category
+                    .as_ref()
+                    .is_some_and(|s| s.get(r.label as usize).copied().unwrap_or(false)))
+            && q.status
+                .as_deref()
+                .is_none_or(|s| r.status.as_str().starts_with(s))
+            && q.determination
+                .as_deref()
+                .is_none_or(|d| r.determination.as_str().starts_with(d))
+            && has(&self.owner, r.owner)
+            && q.after.is_none_or(|d| r.discovered >= d)
+            && q.before.is_none_or(|d| r.discovered <= d)
+    }
 }
 
 /// The words of the query with their masks and description hit sets.
@@ -141,14 +167,15 @@ fn scan(
     q: &Query,
     candidates: Option<&[u32]>,
     limit: usize,
-) -> (Vec<Scored>, Vec<Scored>) {
+) -> (Vec<u32>, Vec<Scored>) {
     let prepared = prepare(index, q);
     let matches = find(index, q, &prepared, candidates);
+    // Chunks are scanned in order, so the positions come out sorted (as narrowing needs).
+    let positions: Vec<u32> = matches.iter().map(|m| m.1).collect();
     if prepared.words.is_empty() {
-        let best = top(index, matches.clone(), limit);
-        return (matches, best);
+        return (positions, top(index, matches, limit));
     }
-    let mut short: Vec<(i64, u32)> = matches.clone();
+    let mut short = matches;
     let keep = limit.saturating_mul(RESCORE_FACTOR).max(1);
     if short.len() > keep {
         short.select_nth_unstable_by(keep - 1, |a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
@@ -165,7 +192,7 @@ fn scan(
             )
         })
         .collect();
-    (matches, top(index, rescored, limit))
+    (positions, top(index, rescored, limit))
 }
 
 /// Phase one over `candidates` (or all records), split across the cores.
@@ -187,12 +214,13 @@ fn find(
         .map_or(1, |n| n.get())
         .min(8);
     let chunk = positions.len().div_ceil(threads).max(4096);
+    let filters = Filters::new(index, q);
     let run = |slice: &[u32]| -> Vec<(i64, u32)> {
         slice
             .iter()
             .filter_map(|&pos| {
                 let r = &index.records[pos as usize];
-                if !passes_filters(r, q) {
+                if !filters.pass(r) {
                     return None;
                 }
                 if prepared.words.is_empty() {
@@ -258,7 +286,7 @@ fn hits(index: &SearchIndex, q: &Query, best: &[(i64, u32)]) -> Vec<SearchHit> {
             SearchHit {
                 id: r.id.clone(),
                 title: r.title.clone(),
-                site: r.site.clone(),
+                site: index.text(r.site).to_string(),
                 status: r.status.as_str().into(),
                 determination: r.determination.as_str().into(),
                 score: *score,
@@ -298,10 +326,9 @@ impl Searcher {
             .as_ref()
             .filter(|(old, generation, _)| *generation == index.generation && q.narrows(old))
             .map(|(_, _, m)| m.as_slice());
-        let (matches, best) = scan(index, &q, previous, limit);
-        let mut positions: Vec<u32> = matches.iter().map(|m| m.1).collect();
-        positions.sort_unstable();
-        let total = matches.len();
+        let (positions, best) = scan(index, &q, previous, limit);
+        debug_assert!(positions.is_sorted());
+        let total = positions.len();
         let out = SearchResults {
             query: text.to_string(),
             total,

@@ -59,18 +59,18 @@ pub struct Record {
     pub short: String,
     /// Which characters occur in `short` (a–z, 0–9, other).
     pub mask: u64,
-    /// Lowercased site.
-    pub site: String,
-    /// Lowercased category words.
-    pub category: String,
-    /// The category label used for patterns and "seen before".
-    pub label: String,
+    /// Lowercased site (interned: see [`SearchIndex::text`]).
+    pub site: u32,
+    /// Lowercased category words (interned).
+    pub category: u32,
+    /// The category label used for patterns and "seen before" (interned).
+    pub label: u32,
     /// Status.
     pub status: Status,
     /// Determination.
     pub determination: Determination,
-    /// Lowercased owner.
-    pub owner: String,
+    /// Lowercased owner (interned).
+    pub owner: u32,
     /// Discovery date.
     pub discovered: NaiveDate,
     /// Indexed word ids (title, description, notes, root cause).
@@ -131,6 +131,8 @@ pub struct SearchIndex {
     word_ids: HashMap<String, u32>,
     pub(crate) postings: Vec<Vec<u32>>,
     sorted_vocab: Vec<u32>,
+    strings: Vec<String>,
+    string_ids: HashMap<String, u32>,
     vocab_dirty: bool,
     live: usize,
     /// Bumped on every change, so searches can tell whether a narrowed result is still valid.
@@ -145,7 +147,55 @@ impl SearchIndex {
             index.upsert(i);
         }
         index.ensure_sorted();
+        index.compact();
         index
+    }
+
+    /// Gives back the spare capacity of the posting lists after a bulk load.
+    pub fn compact(&mut self) {
+        for list in &mut self.postings {
+            list.shrink_to_fit();
+        }
+        self.records.shrink_to_fit();
+    }
+
+    /// Interns a repeated short string (site, category, label, owner).
+    fn intern(&mut self, text: &str) -> u32 {
+        if let Some(id) = self.string_ids.get(text) {
+            return *id;
+        }
+        let id = self.strings.len() as u32;
+        self.strings.push(text.to_string());
+        self.string_ids.insert(text.to_string(), id);
+        id
+    }
+
+    /// The text of an interned string.
+    pub fn text(&self, id: u32) -> &str {
+        self.strings.get(id as usize).map_or("", String::as_str)
+    }
+
+    /// Which interned strings contain `needle` (for substring filters, tested once per string
+    /// instead of once per record).
+    pub fn strings_containing(&self, needle: &str) -> Vec<bool> {
+        self.strings.iter().map(|s| s.contains(needle)).collect()
+    }
+
+    /// Roughly how many bytes the index holds on the heap (its own data, not allocator slack).
+    pub fn heap_bytes(&self) -> usize {
+        let records: usize = self
+            .records
+            .iter()
+            .map(|r| r.id.capacity() + r.title.capacity() + r.short.capacity() + r.words.len() * 4)
+            .sum();
+        let postings: usize = self.postings.iter().map(|p| p.capacity() * 4 + 24).sum();
+        let vocab: usize = self.vocab.iter().map(|w| w.capacity() * 2 + 48).sum();
+        records
+            + self.records.capacity() * std::mem::size_of::<Record>()
+            + postings
+            + vocab
+            + self.by_id.len() * 48
+            + self.sorted_vocab.capacity() * 4
     }
 
     /// Records indexed (live).
@@ -241,12 +291,12 @@ impl SearchIndex {
                     title: String::new(),
                     short: String::new(),
                     mask: 0,
-                    site: String::new(),
-                    category: String::new(),
-                    label: String::new(),
+                    site: 0,
+                    category: 0,
+                    label: 0,
                     status: incident.status,
                     determination: incident.determination,
-                    owner: String::new(),
+                    owner: 0,
                     discovered: incident.discovered_at,
                     words: Box::new([]),
                     live: false,
@@ -265,16 +315,22 @@ impl SearchIndex {
                 }
             }
         }
+        let (site, category, label, owner) = (
+            self.intern(&incident.site.to_lowercase()),
+            self.intern(&category),
+            self.intern(&category_label(incident)),
+            self.intern(&incident.owner.as_deref().unwrap_or("").to_lowercase()),
+        );
         let r = &mut self.records[pos as usize];
         r.title = incident.title.clone();
         r.mask = mask_of(&short);
         r.short = short;
-        r.site = incident.site.to_lowercase();
+        r.site = site;
         r.category = category;
-        r.label = category_label(incident);
+        r.label = label;
         r.status = incident.status;
         r.determination = incident.determination;
-        r.owner = incident.owner.as_deref().unwrap_or("").to_lowercase();
+        r.owner = owner;
         r.discovered = incident.discovered_at;
         r.words = ids.into_boxed_slice();
         r.version = incident.version;

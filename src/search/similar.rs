@@ -81,7 +81,7 @@ impl SearchIndex {
                     why.push("same site".into());
                 }
                 if r.label == me.label {
-                    why.push(format!("same category ({})", r.label));
+                    why.push(format!("same category ({})", self.text(r.label)));
                 }
                 SimilarRef {
                     id: r.id.clone(),
@@ -112,7 +112,8 @@ impl SearchIndex {
         }
         Some(format!(
             "{} · {} · {d90} in 90 days, {d365} in a year",
-            me.label, me.site
+            self.text(me.label),
+            self.text(me.site)
         ))
     }
 }
