@@ -165,7 +165,14 @@ impl ApiServer {
         let addr = TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .expect("a free port");
-        let log = sandbox.path().join("serve.log");
+        Self::start_at(sandbox, addr)
+    }
+
+    /// Starts the API on `addr` (a restart after a crash comes back on the same address).
+    fn start_at(sandbox: &Sandbox, addr: SocketAddr) -> Self {
+        let log = sandbox
+            .path()
+            .join(format!("serve-{}.log", std::process::id()));
         let log_file = std::fs::File::create(&log).expect("server log");
         let child = sandbox
             .command(BIN)
@@ -751,6 +758,59 @@ fn demo_runs() {
         s.contains("Dashboard ·") && s.contains("By category")
     });
 
+    tmux.keys(&["q"]);
+    tmux.assert_console_exited_cleanly();
+}
+
+/// A killed server shows as OFFLINE; when it is back the console reconnects by itself and
+/// catches up with what happened meanwhile.
+#[test]
+fn console_reconnects_and_catches_up_after_the_server_dies() {
+    if tmux_missing() {
+        return;
+    }
+    let sandbox = Sandbox::new();
+    let lead = sandbox.token("lead1", "lead");
+    let server = ApiServer::start(&sandbox);
+    let (url, addr) = (server.url(), server.addr);
+    let tmux = Tmux::start(
+        "reconnect",
+        &sandbox,
+        &[("TRIAGE_URL", &url), ("TRIAGE_TOKEN", &lead)],
+        &console_script(&[]),
+    );
+    tmux.wait_until("the console, live", TIMEOUT, |s| {
+        status_line(s).contains(" live ")
+    });
+    drop(server);
+    tmux.wait_until("the OFFLINE banner", TIMEOUT, |s| {
+        status_line(s).contains("OFFLINE")
+    });
+    let _server = ApiServer::start_at(&sandbox, addr);
+    let env = [
+        ("TRIAGE_URL", url.as_str()),
+        ("TRIAGE_TOKEN", lead.as_str()),
+    ];
+    let out = sandbox.triage(
+        &env,
+        &[
+            "report",
+            "Filed while the console was away",
+            "--site",
+            "North",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "report: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let screen = tmux.wait_until(
+        "the console live again with the missed report",
+        Duration::from_secs(60),
+        |s| status_line(s).contains(" live ") && s.contains("Filed while the console was away"),
+    );
+    assert!(!status_line(&screen).contains("OFFLINE"), "{screen}");
     tmux.keys(&["q"]);
     tmux.assert_console_exited_cleanly();
 }
