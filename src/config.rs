@@ -43,6 +43,8 @@ pub struct Settings {
     pub sla: SlaSettings,
     /// Extra (state) deadline rules.
     pub deadline_rules: Vec<ExtraRule>,
+    /// Escalation levels and when overdue work climbs them.
+    pub escalation: crate::domain::escalation::EscalationRules,
 }
 
 impl Default for Settings {
@@ -61,6 +63,7 @@ impl Default for Settings {
             max_connections: 8,
             sla: SlaSettings::default(),
             deadline_rules: Vec::new(),
+            escalation: Default::default(),
         }
     }
 }
@@ -98,6 +101,7 @@ impl Settings {
         ClockRules {
             sla: self.sla.clone(),
             extra: self.deadline_rules.clone(),
+            escalation: self.escalation.clone(),
         }
     }
 

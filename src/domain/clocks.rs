@@ -17,6 +17,9 @@ pub struct ClockRules {
     /// Extra deadline rules shown beside the federal ones.
     #[serde(default)]
     pub extra: Vec<ExtraRule>,
+    /// When overdue work escalates, and to whom.
+    #[serde(default)]
+    pub escalation: super::escalation::EscalationRules,
 }
 
 /// Every deadline that applies to `incident`, with status as of `today`.

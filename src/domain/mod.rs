@@ -8,6 +8,7 @@ pub mod classification;
 pub mod clock;
 pub mod clocks;
 pub mod deadlines;
+pub mod escalation;
 pub mod incident;
 pub mod lifecycle;
 pub mod role;

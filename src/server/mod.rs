@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod error;
+pub mod escalation;
 pub mod events;
 pub mod extract;
 pub mod routes;
@@ -164,6 +165,7 @@ pub async fn start_with_state(
         .await
         .map_err(std::io::Error::other)?;
     let pump = tokio::spawn(events::pump(state.clone(), shutdown.subscribe(), from_seq));
+    let escalator = tokio::spawn(escalation::run(state.clone(), shutdown.subscribe()));
     let router = app(state.clone(), body_limit)
         .layer(axum::Extension(events::Stopping(shutdown.subscribe())));
     let join = tokio::spawn(async move {
@@ -183,6 +185,7 @@ pub async fn start_with_state(
             tracing::error!(error = %e, "server ended with an error");
         }
         pump.abort();
+        escalator.abort();
     });
     tracing::info!(%addr, "serving");
     Ok(RunningServer {
