@@ -60,6 +60,9 @@ pub enum Command {
     Audit(AuditCommand),
     /// Apply database migrations (idempotent).
     Migrate,
+    /// Database operations.
+    #[command(subcommand)]
+    Db(DbCommand),
     /// Settings.
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -258,6 +261,24 @@ pub struct ExportArgs {
 pub enum AuditCommand {
     /// Check the hash chain; names the first broken entry.
     Verify {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// `triage db …`.
+#[derive(Debug, Subcommand)]
+pub enum DbCommand {
+    /// Copy an installation into a new, empty database (e.g. SQLite to PostgreSQL); the audit
+    /// chain is verified on arrival.
+    Copy {
+        /// Source: a SQLite path, `sqlite:` URL or `postgres://` URL.
+        #[arg(long)]
+        from: String,
+        /// Target: an empty database (migrations are applied first).
+        #[arg(long)]
+        to: String,
         /// Print JSON.
         #[arg(long)]
         json: bool,

@@ -132,6 +132,11 @@ pub fn mask(secret: &str) -> String {
     format!("{visible}… (masked)")
 }
 
+/// A database URL safe to print (the password replaced).
+pub fn mask_url(url: &str) -> String {
+    mask_url_password(url)
+}
+
 fn mask_url_password(url: &str) -> String {
     match (url.find("://"), url.find('@')) {
         (Some(s), Some(at)) if at > s => {

@@ -2,7 +2,7 @@
 
 use anyhow::Result;
 use clap::Parser;
-use triage::cli::{AuditCommand, Cli, Command, ConfigCommand, TokenCommand};
+use triage::cli::{AuditCommand, Cli, Command, ConfigCommand, DbCommand, TokenCommand};
 use triage::commands;
 use triage::config::Settings;
 
@@ -63,6 +63,9 @@ async fn run(cli: Cli) -> Result<()> {
             commands::audit::verify(&settings, *json).await
         }
         Some(Command::Migrate) => commands::migrate(&settings).await,
+        Some(Command::Db(DbCommand::Copy { from, to, json })) => {
+            commands::db_copy(from, to, *json).await
+        }
         Some(Command::Config(ConfigCommand::Show)) => {
             print!("{}", settings.masked());
             Ok(())

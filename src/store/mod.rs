@@ -1,10 +1,12 @@
 //! Persistence behind one trait. `SqlStore` implements it on SQLite (embedded default) and
 //! PostgreSQL with one portable schema; every change and its audit entry commit together.
 
+mod copy;
 mod migrate;
 mod sql;
 mod time;
 
+pub use copy::{CopyError, CopyReport, copy_database};
 pub use migrate::migrate;
 pub use sql::SqlStore;
 pub use time::{format_time, parse_time};
