@@ -13,6 +13,19 @@ pub struct EscalationRules {
     pub after_days_overdue: Vec<i64>,
     /// How often the server's job looks, in seconds.
     pub check_every_seconds: u64,
+    /// Where to tell a pager or chat tool when work reaches a level.
+    pub webhooks: Vec<Webhook>,
+}
+
+/// An outgoing webhook for one escalation level: a signed JSON POST.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Webhook {
+    /// The level that triggers it.
+    pub level: u32,
+    /// Where to POST.
+    pub url: String,
+    /// The HMAC-SHA256 key for the `X-Triage-Signature` header.
+    pub secret: String,
 }
 
 impl Default for EscalationRules {
@@ -21,6 +34,7 @@ impl Default for EscalationRules {
             levels: vec!["owner".into(), "lead".into(), "privacy officer".into()],
             after_days_overdue: vec![1, 3],
             check_every_seconds: 60,
+            webhooks: Vec::new(),
         }
     }
 }

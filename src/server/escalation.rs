@@ -4,6 +4,7 @@
 //! refused — happens once per level even when several nodes run the job at the same time.
 
 use super::AppState;
+use super::webhook::{self, EscalationNotice};
 use crate::domain::clocks::{incident_deadlines, is_notice};
 use crate::domain::deadlines::DeadlineStatus;
 use crate::domain::{ActionStatus, Status};
@@ -52,7 +53,19 @@ pub async fn run_once(state: &AppState) -> Result<Pass, StoreError> {
             .update_action(next, action.version, change, now)
             .await
         {
-            Ok(_) => pass.actions += 1,
+            Ok(_) => {
+                pass.actions += 1;
+                let days_overdue = (today - action.due).num_days();
+                let notice = EscalationNotice {
+                    kind: "action.escalated".into(),
+                    id: action.id.clone(),
+                    incident_id: action.incident_id.clone(),
+                    level: target,
+                    to: rules.name(target),
+                    days_overdue,
+                };
+                webhook::notify(&rules.webhooks, &notice);
+            }
             Err(StoreError::Conflict(_)) => {} // another node or person got there first
             Err(e) => return Err(e),
         }
@@ -98,7 +111,18 @@ pub async fn run_once(state: &AppState) -> Result<Pass, StoreError> {
                 .update_incident(next, version, change, now)
                 .await
             {
-                Ok(_) => pass.incidents += 1,
+                Ok(_) => {
+                    pass.incidents += 1;
+                    let notice = EscalationNotice {
+                        kind: "incident.escalated".into(),
+                        id: incident.id.clone(),
+                        incident_id: incident.id.clone(),
+                        level: target,
+                        to: rules.name(target),
+                        days_overdue,
+                    };
+                    webhook::notify(&rules.webhooks, &notice);
+                }
                 Err(StoreError::Conflict(_)) => {}
                 Err(e) => return Err(e),
             }

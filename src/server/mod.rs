@@ -8,6 +8,7 @@ pub mod events;
 pub mod extract;
 pub mod routes;
 pub mod service;
+pub mod webhook;
 
 use crate::domain::clock::{Clock, SystemClock};
 use crate::domain::clocks::ClockRules;
