@@ -239,9 +239,19 @@ pub enum ExportFormat {
     Json,
 }
 
+/// What to export besides plain incident lists.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ExportWhat {
+    /// The audit evidence pack: summary.md, report.html, and CSVs (needs --out DIR).
+    Evidence,
+}
+
 /// `triage export`.
 #[derive(Debug, Args)]
 pub struct ExportArgs {
+    /// `evidence` for the audit evidence pack; plain incidents when absent.
+    #[arg(value_enum)]
+    pub what: Option<ExportWhat>,
     /// Output format.
     #[arg(long, value_enum, default_value = "csv")]
     pub format: ExportFormat,

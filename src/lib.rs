@@ -8,6 +8,7 @@ pub mod config;
 pub mod corpus;
 pub mod demo;
 pub mod domain;
+pub mod evidence;
 pub mod export;
 pub mod import;
 pub mod search;

@@ -217,11 +217,31 @@ pub async fn mine(settings: &Settings, json: bool) -> Result<()> {
     Ok(())
 }
 
-/// Exports incidents discovered in a window.
+/// Exports incidents discovered in a window, or the evidence pack.
 pub async fn export(settings: &Settings, args: &ExportArgs) -> Result<()> {
     let client = api_client(settings)?;
     let from = date_arg("--from", args.from.as_deref())?;
     let to = date_arg("--to", args.to.as_deref())?;
+    if args.what.is_some() {
+        let Some(dir) = &args.out else {
+            bail!("the evidence pack needs --out DIR")
+        };
+        let today = chrono::Local::now().date_naive();
+        let from = from.unwrap_or_else(|| {
+            NaiveDate::from_ymd_opt(chrono::Datelike::year(&today), 1, 1).unwrap_or(today)
+        });
+        let to = to.unwrap_or(today);
+        if from > to {
+            bail!("--from {from} is after --to {to}");
+        }
+        let summary = crate::evidence::write_pack(&client, from, to, dir).await?;
+        eprintln!(
+            "evidence pack for {from} to {to} written to {}: {}",
+            dir.display(),
+            summary.files.join(", ")
+        );
+        return print_json(&summary);
+    }
     if let (Some(f), Some(t)) = (from, to)
         && f > t
     {
