@@ -364,6 +364,22 @@ pub async fn write_pack(
             ))
             .or_default() += 1;
     }
+    // Long windows are charted by year, so the chart stays readable.
+    let by_year = by_month.len() > 36;
+    let period_title = if by_year {
+        "Incidents by year of discovery"
+    } else {
+        "Incidents by month of discovery"
+    };
+    let mut by_period: BTreeMap<String, u64> = BTreeMap::new();
+    for (month, n) in &by_month {
+        let key = if by_year {
+            month.get(..4).unwrap_or(month).to_string()
+        } else {
+            month.clone()
+        };
+        *by_period.entry(key).or_default() += n;
+    }
     let open_actions = incidents
         .iter()
         .flat_map(|i| &i.actions)
@@ -383,7 +399,7 @@ pub async fn write_pack(
         s.files.join(", ")
     );
     write(dir, "summary.md", &md, &mut s.files)?;
-    let months: Vec<(String, u64)> = by_month.into_iter().collect();
+    let months: Vec<(String, u64)> = by_period.into_iter().collect();
     let dets: Vec<(String, u64)> = by_det.into_iter().collect();
     let table: String = incidents
         .iter()
@@ -406,7 +422,7 @@ pub async fn write_pack(
         s.audit_entries,
         s.small_breaches,
         bar_chart("Incidents by determination", &dets),
-        bar_chart("Incidents by month of discovery", &months)
+        bar_chart(period_title, &months)
     );
     write(dir, "report.html", &html, &mut s.files)?;
     Ok(s)

@@ -124,3 +124,68 @@ async fn evidence_pack_is_complete_and_round_trips() {
             && !html.contains('\u{1b}')
     );
 }
+
+/// The HTML report opens in headless Chromium and renders (a PNG screenshot of a real page).
+/// Skipped with a message where Chromium is not installed; `.ci/run` installs it.
+#[tokio::test]
+async fn report_renders_in_headless_chromium() {
+    let Some(chromium) = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
+        .into_iter()
+        .find(|p| std::path::Path::new(p).exists())
+    else {
+        eprintln!("skipped: chromium is not installed");
+        return;
+    };
+    let server = TestServer::start().await;
+    let lead = server.client(LEAD);
+    for n in 0..3 {
+        let r = NewReport {
+            title: format!("Near miss {n}"),
+            site: "North".into(),
+            discovered_at: Some(day("2026-02-01")),
+            ..Default::default()
+        };
+        lead.report(&r).await.expect("report");
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    triage::evidence::write_pack(
+        &server.client(AUDITOR),
+        day("2026-01-01"),
+        day("2026-12-31"),
+        dir.path(),
+    )
+    .await
+    .expect("pack");
+    let shot = dir.path().join("shot.png");
+    let profile = tempfile::tempdir().expect("profile dir");
+    let out = std::process::Command::new(chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--window-size=1000,1000",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg(format!("--screenshot={}", shot.display()))
+        .arg(format!(
+            "file://{}",
+            dir.path().join("report.html").display()
+        ))
+        .output()
+        .expect("chromium runs");
+    assert!(
+        out.status.success(),
+        "chromium failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let png = std::fs::read(&shot).expect("screenshot written");
+    assert!(
+        png.starts_with(b"\x89PNG") && png.len() > 10_000,
+        "a rendered page, {} bytes",
+        png.len()
+    );
+}
