@@ -459,6 +459,12 @@ fn stats() -> Stats {
         overdue_by_owner: BTreeMap::from([("kim".into(), 2), ("王医生".into(), 1)]),
         median_hours_to_triage: Some(5.0),
         median_hours_to_close: Some(212.0),
+        p90_hours_to_triage: Some(30.0),
+        median_hours_to_determination: Some(52.0),
+        p90_hours_to_determination: Some(140.0),
+        p90_hours_to_close: Some(610.0),
+        clocks_met: 14,
+        clocks_missed: 2,
         patterns: vec![
             Pattern {
                 label: "misdirected fax · North Campus".into(),
@@ -467,6 +473,7 @@ fn stats() -> Stats {
                 last_year: 19,
                 series: vec![1, 2, 1, 0, 2, 1, 2, 3, 1, 2, 3, 1],
                 trend: "rising".into(),
+                after_actions: Some("not falling after actions".into()),
                 examples: vec!["INC-2026-000101".into()],
             },
             Pattern {
@@ -476,6 +483,7 @@ fn stats() -> Stats {
                 last_year: 11,
                 series: vec![2, 2, 1, 1, 1, 1, 0, 1, 1, 0, 1, 0],
                 trend: "falling".into(),
+                after_actions: Some("falling after actions".into()),
                 examples: vec![],
             },
         ],

@@ -185,6 +185,10 @@ pub struct Pattern {
     pub series: Vec<u64>,
     /// Slope sign of the series: `rising`, `falling`, `flat`.
     pub trend: String,
+    /// After the first corrective action of the pattern: `falling after actions`, `not falling
+    /// after actions`; absent without actions.
+    #[serde(default)]
+    pub after_actions: Option<String>,
     /// A few incident ids in the pattern.
     pub examples: Vec<String>,
 }
@@ -220,6 +224,24 @@ pub struct Stats {
     pub median_hours_to_triage: Option<f64>,
     /// Median hours from report to close.
     pub median_hours_to_close: Option<f64>,
+    /// 90th percentile hours from report to triage.
+    #[serde(default)]
+    pub p90_hours_to_triage: Option<f64>,
+    /// Median hours from report to the lead's determination.
+    #[serde(default)]
+    pub median_hours_to_determination: Option<f64>,
+    /// 90th percentile hours from report to determination.
+    #[serde(default)]
+    pub p90_hours_to_determination: Option<f64>,
+    /// 90th percentile hours from report to close.
+    #[serde(default)]
+    pub p90_hours_to_close: Option<f64>,
+    /// Clocks met on time.
+    #[serde(default)]
+    pub clocks_met: u64,
+    /// Clocks missed (overdue) or met late.
+    #[serde(default)]
+    pub clocks_missed: u64,
     /// Top recurring patterns.
     pub patterns: Vec<Pattern>,
 }

@@ -34,6 +34,7 @@ pub fn patterns(
 ) -> Vec<Pattern> {
     let periods = ((to - from).num_days().max(0) as u64 / period_days.max(1) + 1) as usize;
     let mut groups: HashMap<(String, String), Pattern> = HashMap::new();
+    let mut firsts: HashMap<String, NaiveDate> = HashMap::new();
     for i in incidents
         .iter()
         .filter(|i| i.discovered_at >= from && i.discovered_at <= to)
@@ -47,8 +48,15 @@ pub fn patterns(
             last_year: 0,
             series: vec![0; periods],
             trend: String::new(),
+            after_actions: None,
             examples: Vec::new(),
         });
+        if let Some(first) = i.actions.iter().map(|a| a.created_at.date_naive()).min() {
+            firsts
+                .entry(p.label.clone())
+                .and_modify(|d: &mut NaiveDate| *d = (*d).min(first))
+                .or_insert(first);
+        }
         p.count += 1;
         let age = (today - i.discovered_at).num_days();
         if (0..=90).contains(&age) {
@@ -69,10 +77,28 @@ pub fn patterns(
     let mut out: Vec<Pattern> = groups.into_values().filter(|p| p.count >= 2).collect();
     for p in &mut out {
         p.trend = trend(&p.series).into();
+        if let Some(first) = firsts.get(&p.label) {
+            let split = ((*first - from).num_days().max(0) as u64 / period_days.max(1)) as usize;
+            p.after_actions = after_actions(&p.series, split).map(str::to_string);
+        }
     }
     out.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.label.cmp(&b.label)));
     out.truncate(limit);
     out
+}
+
+/// Whether the rate per period after `split` fell below the rate before it (by a fifth or more).
+pub fn after_actions(series: &[u64], split: usize) -> Option<&'static str> {
+    if split == 0 || split >= series.len() {
+        return None;
+    }
+    let (before, after) = series.split_at(split);
+    let rate = |s: &[u64]| s.iter().sum::<u64>() as f64 / s.len() as f64;
+    Some(if rate(after) * 5.0 <= rate(before) * 4.0 {
+        "falling after actions"
+    } else {
+        "not falling after actions"
+    })
 }
 
 /// The first day of the window that ends at `to` and spans `days`.
@@ -91,5 +117,14 @@ mod tests {
         assert_eq!(trend(&[1, 1, 1, 5, 5, 5]), "rising");
         assert_eq!(trend(&[3, 3, 3, 3, 3, 3]), "flat");
         assert_eq!(trend(&[9]), "flat");
+        assert_eq!(
+            after_actions(&[4, 4, 4, 1, 0, 1], 3),
+            Some("falling after actions")
+        );
+        assert_eq!(
+            after_actions(&[1, 1, 1, 2, 2, 2], 3),
+            Some("not falling after actions")
+        );
+        assert_eq!(after_actions(&[1, 2], 0), None);
     }
 }

@@ -190,6 +190,8 @@ pub struct App {
     pub board_selected: usize,
     /// Group the board by owner instead of due bucket.
     pub board_by_owner: bool,
+    /// Show only what the logged-in user owns ("my work"), nearest due first.
+    pub board_mine: bool,
     /// Statistics.
     pub stats: Option<Stats>,
     /// Open popup.
@@ -265,6 +267,7 @@ impl App {
             board: None,
             board_selected: 0,
             board_by_owner: false,
+            board_mine: false,
             stats: None,
             popup: None,
             link: Link::Connecting,
@@ -414,11 +417,7 @@ impl App {
                 let before = self.board_item().map(key);
                 self.board = Some(*b);
                 let after = self.board.as_ref().map(|board| {
-                    let order = super::view::board::order(
-                        board,
-                        self.pane == Pane::Escalations,
-                        self.board_by_owner,
-                    );
+                    let order = self.board_order(board);
                     let found =
                         before.and_then(|k| order.iter().position(|&i| key(&board.items[i]) == k));
                     found
@@ -898,6 +897,14 @@ impl App {
                 self.board_by_owner = !self.board_by_owner;
                 vec![]
             }
+            C::BoardMine => {
+                self.board_mine = !self.board_mine;
+                self.board_selected = 0;
+                if self.pane != Pane::Board && self.pane != Pane::Escalations {
+                    return self.focus(Pane::Board);
+                }
+                vec![]
+            }
             C::EditorCancel | C::ConflictReload | C::ConflictReapply => vec![],
         }
     }
@@ -1087,11 +1094,20 @@ impl App {
         vec![]
     }
 
+    /// The board's rows in display order (only mine when "my work" is on).
+    pub fn board_order(&self, board: &Board) -> Vec<usize> {
+        super::view::board::order_for(
+            board,
+            self.pane == Pane::Escalations,
+            self.board_by_owner,
+            self.board_mine.then_some(self.user.as_str()),
+        )
+    }
+
     /// The selected board or escalation row.
     pub fn board_item(&self) -> Option<&BoardItem> {
         let board = self.board.as_ref()?;
-        let order =
-            super::view::board::order(board, self.pane == Pane::Escalations, self.board_by_owner);
+        let order = self.board_order(board);
         order
             .get(self.board_selected)
             .and_then(|&i| board.items.get(i))
@@ -1560,5 +1576,46 @@ mod tests {
         });
         assert!(matches!(&app.popup, Some(Popup::Search { hits, .. }) if hits[0].id == "new"));
         assert_eq!(app.search_total, 7);
+    }
+
+    #[test]
+    fn my_work_shows_only_mine_nearest_due_first() {
+        use crate::domain::wire::{Board, BoardItem, DueBucket};
+        let mut app = app_with(10);
+        let today = app.today;
+        let item = |owner: &str, days: u64, id: &str| BoardItem {
+            kind: "action".into(),
+            incident_id: "INC-1".into(),
+            action_id: Some(id.into()),
+            title: id.into(),
+            owner: owner.into(),
+            due: today + chrono::Days::new(days),
+            bucket: DueBucket::Later,
+            escalation_level: 0,
+            status: "open".into(),
+            version: 1,
+            citation: None,
+        };
+        let board = Board {
+            today,
+            items: vec![
+                item("lee", 1, "A"),
+                item("kim", 9, "B"),
+                item("kim", 2, "C"),
+            ],
+            by_owner: Default::default(),
+            by_bucket: Default::default(),
+        };
+        app.update(Msg::BoardLoaded(Ok(Box::new(board))));
+        app.command(Command::PaneBoard);
+        app.command(Command::BoardMine);
+        let board = app.board.clone().unwrap_or_else(|| unreachable!());
+        let ids: Vec<String> = app
+            .board_order(&board)
+            .iter()
+            .map(|&i| board.items[i].title.clone())
+            .collect();
+        assert_eq!(ids, ["C", "B"], "kim's, nearest due first");
+        assert_eq!(app.board_item().map(|i| i.title.as_str()), Some("C"));
     }
 }

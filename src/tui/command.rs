@@ -131,6 +131,8 @@ commands! {
     ActionEscalate => "action.escalate", "escalate";
     /// Acknowledge: work has started.
     ActionAck => "action.ack", "acknowledge";
+    /// Only my work on the board, nearest due first (toggle).
+    BoardMine => "board.mine", "my work only";
     /// Group the board by owner or by due date.
     BoardGroup => "board.group", "group by owner/due";
     /// Take the other person's version.

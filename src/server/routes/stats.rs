@@ -1,7 +1,7 @@
 //! Counts over time, recurring patterns and follow-up health, for the dashboard and reports.
 
 use crate::domain::wire::{ErrorBody, PeriodCount, Stats};
-use crate::domain::{ActionStatus, Determination, Incident, Permission, Status};
+use crate::domain::{ActionStatus, Determination, Incident, Permission};
 use crate::server::AppState;
 use crate::server::auth::Caller;
 use crate::server::error::{ApiError, ApiResult};
@@ -71,17 +71,54 @@ pub fn period_start(day: NaiveDate, monthly: bool) -> NaiveDate {
     }
 }
 
-fn median(mut values: Vec<f64>) -> Option<f64> {
+/// When an incident was first triaged, first determined and last closed, from the audit trail.
+#[derive(Debug, Default, Clone, Copy)]
+struct Milestones {
+    triaged: Option<chrono::DateTime<chrono::Utc>>,
+    determined: Option<chrono::DateTime<chrono::Utc>>,
+    closed: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+async fn milestones(state: &AppState) -> ApiResult<std::collections::HashMap<String, Milestones>> {
+    let mut out: std::collections::HashMap<String, Milestones> = std::collections::HashMap::new();
+    let mut since = 0;
+    loop {
+        let page = state.store.audit(None, since, 10_000).await?;
+        let Some(last) = page.last().map(|e| e.seq) else {
+            return Ok(out);
+        };
+        for e in page.iter().filter(|e| e.action == "incident.update") {
+            let Some(id) = &e.incident_id else { continue };
+            let m = out.entry(id.clone()).or_default();
+            let status = e.after.get("status").and_then(|s| s.as_str());
+            if status.is_some_and(|s| s != "new") && m.triaged.is_none() {
+                m.triaged = Some(e.at);
+            }
+            if e.after
+                .get("determination")
+                .and_then(|d| d.as_str())
+                .is_some_and(|d| d != "undetermined")
+                && m.determined.is_none()
+            {
+                m.determined = Some(e.at);
+            }
+            if status == Some("closed") {
+                m.closed = Some(e.at);
+            }
+        }
+        since = last;
+    }
+}
+
+/// The `p`th percentile (nearest rank) of `values`.
+fn percentile(values: &[f64], p: usize) -> Option<f64> {
     if values.is_empty() {
         return None;
     }
-    values.sort_by(f64::total_cmp);
-    let mid = values.len() / 2;
-    Some(if values.len().is_multiple_of(2) {
-        (values[mid - 1] + values[mid]) / 2.0
-    } else {
-        values[mid]
-    })
+    let mut v = values.to_vec();
+    v.sort_by(f64::total_cmp);
+    let rank = (p * v.len()).div_ceil(100).clamp(1, v.len());
+    Some(v[rank - 1])
 }
 
 /// Counts by category, site, determination and period; follow-up health; recurring patterns.
@@ -139,8 +176,10 @@ async fn compute(
             p + Days::new(7)
         };
     }
-    let mut triage_hours = Vec::new();
-    let mut close_hours = Vec::new();
+    let milestones = milestones(state).await?;
+    let (mut triage_hours, mut determination_hours, mut close_hours) =
+        (Vec::new(), Vec::new(), Vec::new());
+    let (mut clocks_met, mut clocks_missed) = (0u64, 0u64);
     for i in incidents {
         let c = &i.classification;
         let category = c
@@ -156,14 +195,24 @@ async fn compute(
         *series
             .entry(period_start(i.discovered_at, monthly))
             .or_default() += 1;
-        if i.status != Status::New
-            && i.status != Status::Closed
-            && i.source != crate::domain::Source::Import
-        {
-            triage_hours.push((i.updated_at - i.reported_at).num_minutes() as f64 / 60.0);
+        let hours = |t: Option<chrono::DateTime<chrono::Utc>>| {
+            t.map(|t| (t - i.reported_at).num_minutes() as f64 / 60.0)
+        };
+        if let Some(m) = milestones.get(&i.id) {
+            triage_hours.extend(hours(m.triaged));
+            determination_hours.extend(hours(m.determined));
+            close_hours.extend(hours(m.closed));
         }
-        if i.status == Status::Closed && i.source != crate::domain::Source::Import {
-            close_hours.push((i.updated_at - i.reported_at).num_minutes() as f64 / 60.0);
+        // Stored incidents carry no computed clocks: compute them as of today.
+        for d in &crate::domain::clocks::incident_deadlines(i, &state.rules, today) {
+            match d.status {
+                Some(crate::domain::deadlines::DeadlineStatus::Met) => clocks_met += 1,
+                Some(
+                    crate::domain::deadlines::DeadlineStatus::MetLate
+                    | crate::domain::deadlines::DeadlineStatus::Overdue,
+                ) => clocks_missed += 1,
+                _ => {}
+            }
         }
     }
     let near = by_determination
@@ -198,8 +247,14 @@ async fn compute(
         open_actions: open.len() as u64,
         overdue_actions: overdue_by_owner.values().sum(),
         overdue_by_owner,
-        median_hours_to_triage: median(triage_hours),
-        median_hours_to_close: median(close_hours),
+        median_hours_to_triage: percentile(&triage_hours, 50),
+        median_hours_to_close: percentile(&close_hours, 50),
+        p90_hours_to_triage: percentile(&triage_hours, 90),
+        median_hours_to_determination: percentile(&determination_hours, 50),
+        p90_hours_to_determination: percentile(&determination_hours, 90),
+        p90_hours_to_close: percentile(&close_hours, 90),
+        clocks_met,
+        clocks_missed,
         patterns: crate::search::patterns::patterns(
             incidents,
             from,
@@ -226,7 +281,11 @@ mod tests {
             period_start(d, true),
             "2026-12-01".parse::<NaiveDate>().unwrap()
         );
-        assert_eq!(median(vec![3.0, 1.0, 2.0]), Some(2.0));
-        assert_eq!(median(vec![]), None);
+        assert_eq!(percentile(&[3.0, 1.0, 2.0], 50), Some(2.0));
+        assert_eq!(
+            percentile(&(1..=10).map(f64::from).collect::<Vec<_>>(), 90),
+            Some(9.0)
+        );
+        assert_eq!(percentile(&[], 50), None);
     }
 }

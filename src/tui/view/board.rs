@@ -11,7 +11,19 @@ use ratatui::widgets::Paragraph;
 
 /// The display order of board items: by bucket (or owner), or for escalations by level then due.
 pub fn order(board: &Board, escalations: bool, by_owner: bool) -> Vec<usize> {
-    let mut idx: Vec<usize> = (0..board.items.len()).collect();
+    order_for(board, escalations, by_owner, None)
+}
+
+/// [`order`], keeping only the items of `only_owner` when given ("my work").
+pub fn order_for(
+    board: &Board,
+    escalations: bool,
+    by_owner: bool,
+    only_owner: Option<&str>,
+) -> Vec<usize> {
+    let mut idx: Vec<usize> = (0..board.items.len())
+        .filter(|&i| only_owner.is_none_or(|o| board.items[i].owner == o))
+        .collect();
     if escalations {
         idx.retain(|&i| {
             board.items[i].escalation_level > 0
@@ -50,6 +62,8 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, escalations: bool) {
     } else {
         "Board by due date"
     };
+    let mine = format!("My work ({}) · {name}", app.user);
+    let name = if app.board_mine { mine.as_str() } else { name };
     let Some(board) = &app.board else {
         frame.render_widget(
             Paragraph::new("loading the board…").block(block(app, format!(" {name} "), true)),
@@ -57,7 +71,12 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, escalations: bool) {
         );
         return;
     };
-    let order = order(board, escalations, app.board_by_owner);
+    let order = order_for(
+        board,
+        escalations,
+        app.board_by_owner,
+        app.board_mine.then_some(app.user.as_str()),
+    );
     // Most urgent first (the map itself is in alphabetical order: later, overdue, …).
     use crate::domain::wire::DueBucket as B;
     let urgency = |k: &str| {

@@ -54,14 +54,23 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         .map(|r| format!("{r:.1}"))
         .unwrap_or_else(|| "—".into());
     let hours = |h: Option<f64>| h.map(|h| format!("{h:.0}h")).unwrap_or_else(|| "—".into());
-    let fact_line = format!(
-        "near miss : breach {ratio} · open actions {} · overdue {} · median to triage {} · to close {}",
-        s.open_actions,
-        s.overdue_actions,
-        hours(s.median_hours_to_triage),
-        hours(s.median_hours_to_close)
-    );
-    frame.render_widget(Paragraph::new(fact_line), facts);
+    let pair = |m: Option<f64>, p90: Option<f64>| format!("{} (p90 {})", hours(m), hours(p90));
+    let facts_lines = vec![
+        Line::from(format!(
+            "near miss : breach {ratio} · open actions {} · overdue {} · clocks met {} · missed or late {}",
+            s.open_actions, s.overdue_actions, s.clocks_met, s.clocks_missed
+        )),
+        Line::from(format!(
+            "to triage {} · to determination {} · to close {}",
+            pair(s.median_hours_to_triage, s.p90_hours_to_triage),
+            pair(
+                s.median_hours_to_determination,
+                s.p90_hours_to_determination
+            ),
+            pair(s.median_hours_to_close, s.p90_hours_to_close)
+        )),
+    ];
+    frame.render_widget(Paragraph::new(facts_lines), facts);
     let [left, right] =
         Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(rest);
     let bar_lines = |title: &str, map: &std::collections::BTreeMap<String, u64>, width: u16| {
@@ -89,7 +98,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     l.extend(bar_lines("By site", &s.by_site, left.width));
     frame.render_widget(Paragraph::new(l), left);
     let mut r = vec![Line::from(Span::styled(
-        "Recurring patterns",
+        "Recurring patterns (↓ falling since corrective actions)",
         app.theme.style("title"),
     ))];
     if s.patterns.is_empty() {
@@ -99,8 +108,13 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         )));
     }
     for p in s.patterns.iter().take(10) {
+        let after = match p.after_actions.as_deref() {
+            Some("falling after actions") => "↓",
+            Some(_) => "=",
+            None => " ",
+        };
         r.push(Line::from(format!(
-            "{} {:>4} {:<7} {}",
+            "{} {:>4} {:<7}{after} {}",
             spark(&p.series),
             p.count,
             p.trend,

@@ -1,0 +1,79 @@
+//! The leadership figures of `/api/v1/stats`, from the audit trail with an injected clock: time
+//! to triage, to determination and to close (median and p90), clocks met or missed.
+
+mod common;
+
+use common::{LEAD, TestServer, at};
+use triage::domain::deadlines::{DeadlineKind, NoticeRecord};
+use triage::domain::{Classification, Determination, IncidentPatch, NewReport, Status};
+
+#[tokio::test]
+async fn stats_time_each_step_from_the_audit_trail() {
+    let server = TestServer::start().await;
+    let lead = server.client(LEAD);
+    let inc = lead
+        .report(&NewReport {
+            title: "Fax to wrong clinic".into(),
+            site: "North".into(),
+            ..Default::default()
+        })
+        .await
+        .expect("report");
+    server.set_clock(at("2026-03-05T12:00:00Z"));
+    let inc = lead
+        .patch_incident(
+            &inc.id,
+            inc.version,
+            &IncidentPatch {
+                status: Some(Status::Triaged),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("triage");
+    server.set_clock(at("2026-03-05T15:00:00Z"));
+    let breach = IncidentPatch {
+        determination: Some(Determination::Breach),
+        classification: Some(Classification {
+            phi_involved: Some(true),
+            individuals_affected: Some(3),
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    let inc = lead
+        .patch_incident(&inc.id, inc.version, &breach)
+        .await
+        .expect("decide");
+    server.set_clock(at("2026-03-07T10:00:00Z"));
+    let notices = IncidentPatch {
+        notices: Some(vec![NoticeRecord {
+            kind: DeadlineKind::Individuals,
+            state: None,
+            sent_on: "2026-03-07".parse().expect("date"),
+        }]),
+        ..Default::default()
+    };
+    let inc = lead
+        .patch_incident(&inc.id, inc.version, &notices)
+        .await
+        .expect("notice");
+    let close = IncidentPatch {
+        status: Some(Status::Closed),
+        close_reason: Some("HHS annual log pending".into()),
+        ..Default::default()
+    };
+    lead.patch_incident(&inc.id, inc.version, &close)
+        .await
+        .expect("close");
+
+    let s = lead
+        .stats(Some("2026-01-01"), Some("2026-12-31"), Some("month"))
+        .await
+        .expect("stats");
+    assert_eq!(s.median_hours_to_triage, Some(2.0));
+    assert_eq!(s.median_hours_to_determination, Some(5.0));
+    assert_eq!(s.median_hours_to_close, Some(48.0));
+    assert_eq!(s.p90_hours_to_close, Some(48.0));
+    assert_eq!(s.clocks_met, 1, "the individual notice was sent in time");
+}
