@@ -76,4 +76,13 @@ async fn stats_time_each_step_from_the_audit_trail() {
     assert_eq!(s.median_hours_to_close, Some(48.0));
     assert_eq!(s.p90_hours_to_close, Some(48.0));
     assert_eq!(s.clocks_met, 1, "the individual notice was sent in time");
+    let per_period: u64 = s.category_series.values().flatten().sum();
+    assert_eq!(
+        per_period, s.total,
+        "every incident counted in its category's period"
+    );
+    assert_eq!(
+        s.site_series.get("North").map(|v| v.len()),
+        Some(s.series.len())
+    );
 }

@@ -464,6 +464,24 @@ fn stats() -> Stats {
         p90_hours_to_determination: Some(140.0),
         p90_hours_to_close: Some(610.0),
         clocks_met: 14,
+        category_series: [
+            (
+                "misdirected_fax".to_string(),
+                vec![3, 5, 2, 4, 6, 3, 2, 5, 4, 3, 2, 2],
+            ),
+            (
+                "phishing".to_string(),
+                vec![5, 4, 3, 3, 2, 2, 3, 2, 2, 1, 2, 1],
+            ),
+        ]
+        .into_iter()
+        .collect(),
+        site_series: [(
+            "North Campus".to_string(),
+            vec![2, 3, 1, 2, 4, 2, 1, 3, 2, 2, 1, 2],
+        )]
+        .into_iter()
+        .collect(),
         clocks_missed: 2,
         patterns: vec![
             Pattern {

@@ -212,6 +212,12 @@ pub struct Stats {
     pub by_determination: BTreeMap<String, u64>,
     /// Counts per period.
     pub series: Vec<PeriodCount>,
+    /// Counts per period for each category (same periods as `series`).
+    #[serde(default)]
+    pub category_series: BTreeMap<String, Vec<u64>>,
+    /// Counts per period for each site.
+    #[serde(default)]
+    pub site_series: BTreeMap<String, Vec<u64>>,
     /// Near misses per breach (absent without breaches).
     pub near_miss_to_breach: Option<f64>,
     /// Open corrective actions.

@@ -177,6 +177,10 @@ async fn compute(
         };
     }
     let milestones = milestones(state).await?;
+    let periods: Vec<NaiveDate> = series.keys().copied().collect();
+    let slot = |d: NaiveDate| periods.partition_point(|p| *p <= d).saturating_sub(1);
+    let mut category_series: BTreeMap<String, Vec<u64>> = BTreeMap::new();
+    let mut site_series: BTreeMap<String, Vec<u64>> = BTreeMap::new();
     let (mut triage_hours, mut determination_hours, mut close_hours) =
         (Vec::new(), Vec::new(), Vec::new());
     let (mut clocks_met, mut clocks_missed) = (0u64, 0u64);
@@ -187,6 +191,12 @@ async fn compute(
             .map(|s| s.label())
             .or_else(|| c.breach_type.first().map(|b| b.as_str().to_string()))
             .unwrap_or_else(|| "unclassified".into());
+        category_series
+            .entry(category.clone())
+            .or_insert_with(|| vec![0; periods.len()])[slot(i.discovered_at)] += 1;
+        site_series
+            .entry(i.site.clone())
+            .or_insert_with(|| vec![0; periods.len()])[slot(i.discovered_at)] += 1;
         *by_category.entry(category).or_default() += 1;
         *by_site.entry(i.site.clone()).or_default() += 1;
         *by_determination
@@ -243,6 +253,8 @@ async fn compute(
             .into_iter()
             .map(|(period, count)| PeriodCount { period, count })
             .collect(),
+        category_series,
+        site_series,
         near_miss_to_breach: (breaches > 0).then(|| near as f64 / breaches as f64),
         open_actions: open.len() as u64,
         overdue_actions: overdue_by_owner.values().sum(),

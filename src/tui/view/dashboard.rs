@@ -73,19 +73,24 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     frame.render_widget(Paragraph::new(facts_lines), facts);
     let [left, right] =
         Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(rest);
-    let bar_lines = |title: &str, map: &std::collections::BTreeMap<String, u64>, width: u16| {
+    type Counts = std::collections::BTreeMap<String, u64>;
+    type Series = std::collections::BTreeMap<String, Vec<u64>>;
+    // Each row: name, total, a sparkline of its counts per period, and a bar.
+    let bar_lines = |title: &str, map: &Counts, series: &Series, width: u16| {
         let mut v: Vec<(&String, &u64)> = map.iter().collect();
         v.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
         let max = v.first().map(|x| *x.1).unwrap_or(1).max(1);
-        let bar_width = width.saturating_sub(30) as u64;
+        let spark_len = series.values().next().map_or(0, Vec::len) as u16;
+        let bar_width = width.saturating_sub(31 + spark_len) as u64;
         let mut lines = vec![Line::from(Span::styled(
             title.to_string(),
             app.theme.style("title"),
         ))];
         for (k, n) in v.into_iter().take(8) {
             let len = (n * bar_width / max) as usize;
+            let trend = series.get(k).map(|s| spark(s)).unwrap_or_default();
             lines.push(Line::from(format!(
-                "{} {:>5} {}",
+                "{} {:>5} {trend} {}",
                 pad(&safe_line(k), 20),
                 n,
                 "█".repeat(len)
@@ -93,9 +98,14 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         }
         lines
     };
-    let mut l = bar_lines("By category", &s.by_category, left.width);
+    let mut l = bar_lines(
+        "By category (per period, then total)",
+        &s.by_category,
+        &s.category_series,
+        left.width,
+    );
     l.push(Line::from(""));
-    l.extend(bar_lines("By site", &s.by_site, left.width));
+    l.extend(bar_lines("By site", &s.by_site, &s.site_series, left.width));
     frame.render_widget(Paragraph::new(l), left);
     let mut r = vec![Line::from(Span::styled(
         "Recurring patterns (↓ falling since corrective actions)",
