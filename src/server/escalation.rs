@@ -5,10 +5,10 @@
 
 use super::AppState;
 use super::webhook::{self, EscalationNotice};
+use crate::domain::ActionStatus;
 use crate::domain::clocks::{incident_deadlines, is_notice};
 use crate::domain::deadlines::DeadlineStatus;
-use crate::domain::{ActionStatus, Status};
-use crate::store::{Change, ListFilter, StoreError};
+use crate::store::{Change, StoreError};
 use std::time::Duration;
 use tokio::sync::watch;
 
@@ -70,18 +70,9 @@ pub async fn run_once(state: &AppState) -> Result<Pass, StoreError> {
             Err(e) => return Err(e),
         }
     }
-    let mut filter = ListFilter {
-        status: vec![
-            Status::New,
-            Status::Triaged,
-            Status::Investigating,
-            Status::Actions,
-        ],
-        limit: 500,
-        ..Default::default()
-    };
-    loop {
-        let (page, next_page) = state.store.list_incidents(&filter).await?;
+    {
+        let page =
+            crate::store::list_all(state.store.as_ref(), crate::store::open_filter()).await?;
         for incident in page {
             let worst = incident_deadlines(&incident, &state.rules, today)
                 .iter()
@@ -126,10 +117,6 @@ pub async fn run_once(state: &AppState) -> Result<Pass, StoreError> {
                 Err(StoreError::Conflict(_)) => {}
                 Err(e) => return Err(e),
             }
-        }
-        match next_page {
-            Some(seq) => filter.after_seq = Some(seq),
-            None => break,
         }
     }
     if pass != Pass::default() {

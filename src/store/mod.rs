@@ -96,6 +96,37 @@ pub struct Change {
     pub after: serde_json::Value,
 }
 
+/// Every incident matching `filter`, following the pages (reports, the board, escalations).
+pub async fn list_all(
+    store: &dyn Store,
+    mut filter: ListFilter,
+) -> Result<Vec<Incident>, StoreError> {
+    let mut out = Vec::new();
+    filter.limit = filter.limit.clamp(1, 1000);
+    loop {
+        let (page, next) = store.list_incidents(&filter).await?;
+        out.extend(page);
+        match next {
+            Some(seq) => filter.after_seq = Some(seq),
+            None => return Ok(out),
+        }
+    }
+}
+
+/// A filter for every incident not yet closed.
+pub fn open_filter() -> ListFilter {
+    ListFilter {
+        status: vec![
+            Status::New,
+            Status::Triaged,
+            Status::Investigating,
+            Status::Actions,
+        ],
+        limit: 1000,
+        ..Default::default()
+    }
+}
+
 /// A stored API token (only its salted hash).
 #[derive(Debug, Clone)]
 pub struct TokenRecord {

@@ -1,14 +1,13 @@
 //! The owner and deadline board: open corrective actions and unmet notification deadlines,
 //! most urgent first, grouped by owner and by due bucket.
 
+use crate::domain::Permission;
 use crate::domain::clocks::{incident_deadlines, is_notice};
 use crate::domain::deadlines::DeadlineStatus;
 use crate::domain::wire::{Board, BoardItem, DueBucket, ErrorBody};
-use crate::domain::{Permission, Status};
 use crate::server::AppState;
 use crate::server::auth::Caller;
 use crate::server::error::ApiResult;
-use crate::store::ListFilter;
 use axum::Json;
 use axum::extract::State;
 use std::collections::BTreeMap;
@@ -35,18 +34,9 @@ pub async fn board(State(state): State<AppState>, caller: Caller) -> ApiResult<J
             citation: None,
         });
     }
-    let mut filter = ListFilter {
-        status: vec![
-            Status::New,
-            Status::Triaged,
-            Status::Investigating,
-            Status::Actions,
-        ],
-        limit: 1000,
-        ..Default::default()
-    };
-    loop {
-        let (page, next) = state.store.list_incidents(&filter).await?;
+    {
+        let page =
+            crate::store::list_all(state.store.as_ref(), crate::store::open_filter()).await?;
         for incident in &page {
             for d in incident_deadlines(incident, &state.rules, today) {
                 if matches!(
@@ -78,10 +68,6 @@ pub async fn board(State(state): State<AppState>, caller: Caller) -> ApiResult<J
                     citation: Some(d.citation.clone()),
                 });
             }
-        }
-        match next {
-            Some(seq) => filter.after_seq = Some(seq),
-            None => break,
         }
     }
     items.sort_by(|a, b| {

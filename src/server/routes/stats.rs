@@ -47,19 +47,14 @@ fn parse_day(field: &str, value: Option<String>) -> ApiResult<Option<NaiveDate>>
 
 /// Loads every incident (paged through the store).
 pub async fn all_incidents(state: &AppState) -> ApiResult<Vec<Incident>> {
-    let mut out = Vec::new();
-    let mut filter = ListFilter {
-        limit: 1000,
-        ..Default::default()
-    };
-    loop {
-        let (page, next) = state.store.list_incidents(&filter).await?;
-        out.extend(page);
-        match next {
-            Some(seq) => filter.after_seq = Some(seq),
-            None => return Ok(out),
-        }
-    }
+    Ok(crate::store::list_all(
+        state.store.as_ref(),
+        ListFilter {
+            limit: 1000,
+            ..Default::default()
+        },
+    )
+    .await?)
 }
 
 /// The start of the period that holds `day`.
