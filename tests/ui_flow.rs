@@ -15,7 +15,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::collections::VecDeque;
 use std::time::Duration;
 use tempfile::TempDir;
-use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
+use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
 use triage::client::ApiClient;
 use triage::domain::action::ActionStatus;
 use triage::domain::assessment::Risk;
@@ -25,9 +25,12 @@ use triage::domain::{
 };
 use triage::server::{RunningServer, ServerConfig};
 use triage::tui::app::{App, EditorFor, Pane, Popup, PromptFor};
+use triage::tui::effects::Runner;
 use triage::tui::form::{FIELDS, Field};
 use triage::tui::keymap::{Keymap, load_keymap};
+use triage::tui::msg::Link;
 use triage::tui::msg::{Effect, Msg};
+use triage::tui::outbox::OutboxFile;
 use triage::tui::theme::load_theme;
 
 /// How long one answer may take before the test is declared hung (not a timing assertion).
@@ -37,23 +40,35 @@ const PATIENCE: Duration = Duration::from_secs(60);
 struct Server {
     running: Option<RunningServer>,
     url: String,
-    _dir: TempDir,
+    addr: std::net::SocketAddr,
+    dir: TempDir,
 }
 
 impl Server {
     async fn start() -> Server {
         let dir = tempfile::tempdir().unwrap();
+        let running = Self::serve(&dir, "127.0.0.1:0".parse().unwrap()).await;
+        Server {
+            url: running.url(),
+            addr: running.addr,
+            running: Some(running),
+            dir,
+        }
+    }
+
+    async fn serve(dir: &TempDir, listen: std::net::SocketAddr) -> RunningServer {
         let config = ServerConfig {
-            listen: "127.0.0.1:0".parse().unwrap(),
+            listen,
             db: dir.path().join("t.db").display().to_string(),
             ..Default::default()
         };
-        let running = triage::server::start(config, None).await.unwrap();
-        Server {
-            url: running.url(),
-            running: Some(running),
-            _dir: dir,
-        }
+        triage::server::start(config, None).await.unwrap()
+    }
+
+    /// Starts the server again on the same address and database after `stop`.
+    async fn restart(&mut self) {
+        assert!(self.running.is_none(), "stop it first");
+        self.running = Some(Self::serve(&self.dir, self.addr).await);
     }
 
     /// A client for a new token of `user` with `role`.
@@ -95,7 +110,8 @@ async fn report(client: &ApiClient, title: &str) -> Incident {
 struct Console {
     app: App,
     client: ApiClient,
-    tx: UnboundedSender<Msg>,
+    runner: Runner,
+    tx: tokio::sync::mpsc::UnboundedSender<Msg>,
     rx: UnboundedReceiver<Msg>,
 }
 
@@ -121,6 +137,7 @@ impl Console {
         let (tx, rx) = unbounded_channel();
         let mut console = Console {
             app,
+            runner: Runner::new(client.clone(), None, tx.clone()),
             client,
             tx,
             rx,
@@ -136,11 +153,10 @@ impl Console {
         let mut outstanding = 0usize;
         for _round in 0..1000 {
             while let Some(effect) = todo.pop_front() {
-                // Quit is the only effect that answers with no message.
-                if effect != Effect::Quit {
+                if effect.answers() {
                     outstanding += 1;
                 }
-                triage::tui::effects::spawn(&self.client, effect, &self.tx);
+                self.runner.run(effect);
             }
             if outstanding == 0 {
                 return;
@@ -202,6 +218,11 @@ impl Console {
             Some(id),
             "opening fetches the incident in full"
         );
+    }
+
+    /// A sender into this console's message loop (for a runner with an outbox file).
+    fn runner_tx(&self) -> tokio::sync::mpsc::UnboundedSender<Msg> {
+        self.tx.clone()
     }
 
     fn selected_id(&self) -> String {
@@ -781,36 +802,183 @@ async fn conflict_reload_takes_theirs_and_drops_mine() {
     );
 }
 
+/// Writes a note through the editor on the notes pane of the open incident.
+async fn write_note(c: &mut Console, text: &str) {
+    c.press(KeyCode::Char('3')).await;
+    c.press(KeyCode::Char('n')).await;
+    c.type_text(text).await;
+    c.ctrl('s').await;
+}
+
+/// The link comes back: what the live-event follower reports after a reconnect.
+async fn link_back(c: &mut Console) {
+    let effects = c.app.update(Msg::Link(Link::Reconnecting(1)));
+    c.run(effects).await;
+    let effects = c.app.update(Msg::Link(Link::Live));
+    c.run(effects).await;
+}
+
 #[tokio::test]
-async fn a_failed_save_keeps_the_editor_text_and_shows_an_error() {
+async fn offline_changes_wait_in_the_outbox_and_go_in_order_when_the_server_is_back() {
     let mut server = Server::start().await;
     let lead = server.client("lee", Role::Lead).await;
     let inc = report(&lead, "Lab results faxed to wrong clinic").await;
-    let mut c = Console::open(lead, "lee", Role::Lead, "default").await;
+    let mut c = Console::open(lead.clone(), "lee", Role::Lead, "default").await;
     c.open_incident(&inc.id).await;
-    c.press(KeyCode::Char('3')).await;
-    c.press(KeyCode::Char('n')).await;
-    let text = "Written while the server was down.\nSecond line.";
-    c.type_text(text).await;
 
     server.stop().await;
-    c.ctrl('s').await;
-
-    assert_eq!(
-        editor_text(&c.app).as_deref(),
-        Some(text),
-        "the editor stays open with the text"
-    );
-    assert!(matches!(
-        c.app.popup,
-        Some(Popup::Editor { saving: false, .. })
-    ));
-    let banner = c.error_banner().expect("an error banner");
+    write_note(&mut c, "First, written while the server was down.").await;
     assert!(
-        banner.contains("not saved") && banner.contains("nothing lost"),
-        "{banner}"
+        c.app.popup.is_none(),
+        "the editor closes: the note is queued"
     );
-    // Still editable: the next key goes into the text.
-    c.type_text("!").await;
-    assert_eq!(editor_text(&c.app), Some(format!("{text}!")));
+    let banner = c.error_banner().expect("a banner");
+    assert!(banner.contains("outbox"), "{banner}");
+    c.press(KeyCode::Char('2')).await;
+    set_severity_low_and_save(&mut c).await;
+    c.focus_field(Field::Phi).await;
+    c.press(KeyCode::Char('l')).await;
+    c.ctrl('s').await;
+    write_note(&mut c, "Second note, after both changes.").await;
+    assert_eq!(c.app.outbox.len(), 4, "all four changes wait, in order");
+    assert!(c.app.outbox.stopped().is_none());
+
+    server.restart().await;
+    link_back(&mut c).await;
+    c.no_error();
+    assert!(c.app.outbox.is_empty(), "every change was accepted");
+    let saved = lead.incident(&inc.id).await.unwrap();
+    let notes: Vec<&str> = saved.notes.iter().map(|n| n.text.as_str()).collect();
+    assert_eq!(
+        notes,
+        vec![
+            "First, written while the server was down.",
+            "Second note, after both changes."
+        ]
+    );
+    assert_eq!(saved.classification.severity, Some(Severity::Low));
+    assert_eq!(
+        saved.classification.phi_involved,
+        Some(true),
+        "the second patch followed the version the first one made"
+    );
+    assert_eq!(saved.version, 3, "two patches, no conflict with itself");
+}
+
+#[tokio::test]
+async fn a_conflict_on_replay_stops_the_queue_and_asks() {
+    let mut server = Server::start().await;
+    let lead = server.client("lee", Role::Lead).await;
+    let inc = report(&lead, "Lab results faxed to wrong clinic").await;
+    let mut c = Console::open(lead.clone(), "lee", Role::Lead, "default").await;
+    c.open_incident(&inc.id).await;
+
+    server.stop().await;
+    set_severity_low_and_save(&mut c).await;
+    write_note(&mut c, "Queued behind the change.").await;
+    assert_eq!(c.app.outbox.len(), 2);
+
+    // Someone else changes the incident while this console cannot reach the server.
+    server.restart().await;
+    let other = server.client("pat", Role::Lead).await;
+    other
+        .patch_incident(
+            &inc.id,
+            1,
+            &IncidentPatch {
+                status: Some(Status::Triaged),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+
+    link_back(&mut c).await;
+    assert!(
+        matches!(c.app.popup, Some(Popup::Conflict { .. })),
+        "a conflict dialog"
+    );
+    assert!(c.app.outbox.stopped().is_some());
+    assert_eq!(c.app.outbox.len(), 2, "the note waits behind the stop");
+    let untouched = lead.incident(&inc.id).await.unwrap();
+    assert_eq!(
+        untouched.classification.severity, None,
+        "nothing overwritten"
+    );
+    assert!(untouched.notes.is_empty(), "nothing sent past the stop");
+
+    c.press(KeyCode::Char('a')).await;
+    c.no_error();
+    assert!(c.app.outbox.is_empty());
+    let both = lead.incident(&inc.id).await.unwrap();
+    assert_eq!(both.classification.severity, Some(Severity::Low), "mine");
+    assert_eq!(both.status, Status::Triaged, "theirs");
+    assert_eq!(
+        both.notes.len(),
+        1,
+        "the note went after the re-applied change"
+    );
+}
+
+#[tokio::test]
+async fn a_killed_console_loses_nothing_the_next_start_sends_it() {
+    let mut server = Server::start().await;
+    let lead = server.client("lee", Role::Lead).await;
+    let inc = report(&lead, "Lab results faxed to wrong clinic").await;
+    let outbox_dir = tempfile::tempdir().unwrap();
+    let key = triage::tui::outbox::key_for(lead.base(), "lee");
+    {
+        let mut c = Console::open(lead.clone(), "lee", Role::Lead, "default").await;
+        let (file, entries, _) = OutboxFile::open(outbox_dir.path(), &key).unwrap();
+        assert!(entries.is_empty());
+        c.runner = Runner::new(lead.clone(), Some(file), c.runner_tx());
+        c.open_incident(&inc.id).await;
+        server.stop().await;
+        write_note(&mut c, "Written, then the console was killed.").await;
+        c.press(KeyCode::Char('2')).await;
+        set_severity_low_and_save(&mut c).await;
+        assert_eq!(c.app.outbox.len(), 2);
+        // The console ends here without any goodbye: only the file remains.
+    }
+    server.restart().await;
+    let (file, entries, warnings) = OutboxFile::open(outbox_dir.path(), &key).unwrap();
+    assert!(warnings.is_empty(), "{warnings:?}");
+    assert_eq!(entries.len(), 2, "both changes are on disk");
+    let mut c = Console::open(lead.clone(), "lee", Role::Lead, "default").await;
+    c.runner = Runner::new(lead.clone(), Some(file), c.runner_tx());
+    c.app.outbox = triage::tui::outbox::Queue::restore(entries);
+    let effects = c.app.update(Msg::Resize);
+    c.run(effects).await;
+    c.no_error();
+    assert!(c.app.outbox.is_empty());
+    let saved = lead.incident(&inc.id).await.unwrap();
+    assert_eq!(saved.notes.len(), 1);
+    assert_eq!(saved.notes[0].text, "Written, then the console was killed.");
+    assert_eq!(saved.classification.severity, Some(Severity::Low));
+    let (_file, left, _) = OutboxFile::open(outbox_dir.path(), &key).unwrap();
+    assert!(
+        left.is_empty(),
+        "the outbox is empty once everything was accepted"
+    );
+}
+
+#[tokio::test]
+async fn a_refused_change_leaves_the_queue_and_the_prompt_keeps_the_text() {
+    let server = Server::start().await;
+    let analyst = server.client("ana", Role::Analyst).await;
+    let lead = server.client("lee", Role::Lead).await;
+    let inc = report(&lead, "Lab results faxed to wrong clinic").await;
+    let mut c = Console::open(analyst, "ana", Role::Analyst, "default").await;
+    c.open_incident(&inc.id).await;
+    c.press(KeyCode::Char('o')).await;
+    c.type_text("kim\n").await;
+    let Some(Popup::Prompt { input, error, .. }) = &c.app.popup else {
+        panic!("the prompt stays open");
+    };
+    assert_eq!(input.text(), "kim");
+    assert!(error.as_deref().unwrap_or("").contains("403"), "{error:?}");
+    assert!(
+        c.app.outbox.is_empty(),
+        "a refused change does not block the queue"
+    );
 }

@@ -34,7 +34,8 @@ use triage::domain::{
 use triage::tui::app::{App, Pane, Popup};
 use triage::tui::command::Command;
 use triage::tui::keymap::load_keymap;
-use triage::tui::msg::{Link, Msg, WriteKind};
+use triage::tui::msg::{Link, Msg};
+use triage::tui::outbox::Write;
 use triage::tui::theme::load_theme;
 use triage::tui::view;
 
@@ -768,12 +769,55 @@ fn conflict_dialog() {
         }),
         ..Default::default()
     };
-    app.update(Msg::Written(
-        WriteKind::Incident(Box::new(patch)),
-        Err(conflict_error(&theirs)),
-    ));
+    answer_with_conflict(&mut app, patch, &theirs);
     assert!(matches!(app.popup, Some(Popup::Conflict { .. })));
     snap("conflict", &app);
+}
+
+/// Queues a patch of the selected incident at version 1, as a save does, and answers it with a
+/// conflict against `theirs`.
+fn answer_with_conflict(app: &mut App, patch: IncidentPatch, theirs: &Incident) {
+    let write = Write::Patch {
+        id: theirs.id.clone(),
+        version: 1,
+        patch,
+    };
+    app.outbox.push(write, chrono::Utc::now());
+    let entry = app.outbox.next_to_send().expect("sent at once");
+    app.update(Msg::Sent {
+        entry: entry.id,
+        result: Err(conflict_error(theirs)),
+    });
+}
+
+#[test]
+fn outbox_popup_while_offline() {
+    let mut app = app();
+    for (n, text) in [
+        "Fax log checked; two more pages went out.",
+        "Called the clinic.",
+    ]
+    .iter()
+    .enumerate()
+    {
+        app.outbox.push(
+            Write::AddNote {
+                id: format!("INC-2026-00010{n}"),
+                text: text.to_string(),
+            },
+            chrono::DateTime::parse_from_rfc3339("2026-03-02T09:15:00Z")
+                .unwrap()
+                .into(),
+        );
+    }
+    let entry = app.outbox.next_to_send().unwrap();
+    app.update(Msg::Sent {
+        entry: entry.id,
+        result: Err(ClientError::Network("connection refused".into())),
+    });
+    app.command(Command::AppOutbox);
+    assert!(matches!(app.popup, Some(Popup::Outbox { .. })));
+    snap("outbox", &app);
 }
 
 #[test]
@@ -813,10 +857,7 @@ fn hostile_screens() -> Vec<(String, Buffer)> {
     app.command(Command::PaneClassify);
     let mut theirs = app.selected_incident().unwrap().clone();
     theirs.version = 2;
-    app.update(Msg::Written(
-        WriteKind::Incident(Box::default()),
-        Err(conflict_error(&theirs)),
-    ));
+    answer_with_conflict(&mut app, IncidentPatch::default(), &theirs);
     shoot("conflict", &app);
     screens
 }

@@ -73,6 +73,7 @@ pub async fn run(settings: &Settings, demo: bool) -> Result<()> {
         config_dir: settings.config_dir.clone(),
         no_color: std::env::var_os("NO_COLOR").is_some(),
         server_label: None,
+        outbox: Some(settings.data_dir.join("outbox")),
     };
     if settings.url.is_some() && !demo {
         let client = super::api_client(settings)?;
@@ -90,6 +91,12 @@ pub async fn run(settings: &Settings, demo: bool) -> Result<()> {
         settings.database()
     };
     let mut options = options;
+    if demo {
+        // The demo database is new on every start: so is its outbox.
+        let dir = settings.data_dir.join("outbox-demo");
+        let _ = std::fs::remove_dir_all(&dir);
+        options.outbox = Some(dir);
+    }
     options.server_label = Some(format!(
         "embedded · {}",
         if demo { "demo database" } else { db.as_str() }

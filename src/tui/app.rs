@@ -7,6 +7,7 @@ use super::form::{Field, Form};
 use super::input::LineInput;
 use super::keymap::{Keymap, Resolution};
 use super::msg::{Effect, Link, Msg, WriteKind, Written};
+use super::outbox::{Op, Queue, Stop, Write};
 use super::search::{LocalHit, search_local};
 use super::theme::Theme;
 use crate::client::ClientError;
@@ -142,6 +143,11 @@ pub enum Popup {
         /// The record as it is now.
         current: Box<Incident>,
     },
+    /// The outbox: changes not yet accepted by the server.
+    Outbox {
+        /// Highlighted row.
+        selected: usize,
+    },
     /// As-you-type search.
     Search {
         /// The query.
@@ -238,6 +244,54 @@ pub struct App {
     pub search_total: usize,
     /// First line shown in the help popup.
     pub help_scroll: u16,
+    /// Changes made here and not yet accepted by the server, in order (see `tui::outbox`).
+    pub outbox: Queue,
+}
+
+/// What a prompt shows while its change is on the way.
+const SAVING: &str = "saving…";
+
+/// Seconds between attempts to send the outbox while the server is unreachable.
+const RETRY_TICKS: u64 = 5;
+
+/// Whether a failed send may succeed later unchanged: the link, a server restarting or
+/// overloaded. Such writes stay queued.
+fn is_transient(e: &ClientError) -> bool {
+    e.is_network()
+        || e.status().is_some_and(|s| {
+            s.is_server_error()
+                || s == reqwest::StatusCode::TOO_MANY_REQUESTS
+                || s == reqwest::StatusCode::REQUEST_TIMEOUT
+        })
+}
+
+/// Whether a conflicting record already holds everything a queued patch sets: the patch
+/// reached the server before, and only its answer was lost.
+fn already_applied(write: &Write, current: &serde_json::Value) -> bool {
+    let patch = match write {
+        Write::Patch { patch, .. } => serde_json::to_value(patch),
+        Write::PatchAction { patch, .. } => serde_json::to_value(patch),
+        _ => return false,
+    };
+    let Ok(serde_json::Value::Object(fields)) = patch else {
+        return false;
+    };
+    let mut set = fields
+        .iter()
+        .filter(|(k, v)| !v.is_null() && *k != "version" && *k != "reason")
+        .peekable();
+    set.peek().is_some() && set.all(|(k, v)| current.get(k).is_some_and(|c| contains(c, v)))
+}
+
+/// Whether `have` matches `want` on every field `want` names (objects field by field; a
+/// missing field counts as null).
+fn contains(have: &serde_json::Value, want: &serde_json::Value) -> bool {
+    match (have, want) {
+        (serde_json::Value::Object(h), serde_json::Value::Object(w)) => w
+            .iter()
+            .all(|(k, v)| h.get(k).map_or(v.is_null(), |hv| contains(hv, v))),
+        (h, w) => h == w,
+    }
 }
 
 fn err_text(e: &ClientError) -> String {
@@ -291,6 +345,7 @@ impl App {
             search_generation: 0,
             search_total: 0,
             help_scroll: 0,
+            outbox: Queue::default(),
         }
     }
 
@@ -360,14 +415,179 @@ impl App {
         }
     }
 
-    /// Handles one message; returns the API calls to make.
+    /// Handles one message; returns the effects to run, in order. Every change the analyst
+    /// makes is queued in the outbox (recorded durably) before it is sent.
     pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
+        let effects = self.handle(msg);
+        self.route_writes(effects)
+    }
+
+    /// Puts writes into the outbox and sends its head when the queue can move.
+    fn route_writes(&mut self, effects: Vec<Effect>) -> Vec<Effect> {
+        let mut out = Vec::with_capacity(effects.len() + 1);
+        let mut queued = false;
+        for effect in effects {
+            match effect {
+                Effect::Write(write) => {
+                    let entry = self.outbox.push(write, Utc::now());
+                    out.push(Effect::Outbox(Op::Add { entry }));
+                    queued = true;
+                }
+                other => out.push(other),
+            }
+        }
+        if !self.outbox.waiting
+            && let Some(entry) = self.outbox.next_to_send()
+        {
+            out.push(Effect::Send(entry));
+        }
+        if queued && (self.outbox.waiting || self.outbox.stopped().is_some()) {
+            self.close_saving_popup();
+            let why = if self.outbox.waiting {
+                "the server is unreachable"
+            } else {
+                "the outbox is stopped at a change that needs you (P)"
+            };
+            self.say(
+                format!(
+                    "queued: {why}; {} pending, kept on disk and sent in order",
+                    self.outbox.len()
+                ),
+                true,
+            );
+        }
+        out
+    }
+
+    /// Closes a prompt or editor waiting for its save: its change is safe in the outbox.
+    fn close_saving_popup(&mut self) {
+        let saving = match &self.popup {
+            Some(Popup::Editor { saving, .. }) => *saving,
+            Some(Popup::Prompt { error, .. }) => error.as_deref() == Some(SAVING),
+            _ => false,
+        };
+        if saving {
+            self.popup = None;
+        }
+    }
+
+    /// An answer to a queued write.
+    fn sent(&mut self, id: u64, result: Result<Written, ClientError>) -> Vec<Effect> {
+        let Some(entry) = self.outbox.get(id).cloned() else {
+            return vec![];
+        };
+        let kind = WriteKind::from(&entry.write);
+        match result {
+            Ok(written) => {
+                let versions = match (&entry.write, &written) {
+                    (Write::Patch { id, version, .. }, Written::Incident(i)) => {
+                        Some((id.clone(), *version, i.version))
+                    }
+                    (Write::PatchAction { id, version, .. }, Written::Action(a)) => {
+                        Some((id.clone(), *version, a.version))
+                    }
+                    _ => None,
+                };
+                self.outbox.accepted(id, versions);
+                let mut effects = vec![Effect::Outbox(Op::Done { id })];
+                effects.extend(self.written(kind, Ok(written)));
+                effects
+            }
+            Err(e) if is_transient(&e) => {
+                self.outbox.link_failed(id);
+                self.close_saving_popup();
+                self.say(
+                    format!(
+                        "not sent: {} — {} change(s) kept in the outbox, sent when the server is back",
+                        err_text(&e),
+                        self.outbox.len()
+                    ),
+                    true,
+                );
+                vec![]
+            }
+            Err(e) if e.is_conflict() => {
+                let current = e.conflict_current().cloned();
+                if current
+                    .as_ref()
+                    .is_some_and(|c| already_applied(&entry.write, c))
+                {
+                    // Our change reached the server but its answer was lost: nothing to redo.
+                    let version = current
+                        .as_ref()
+                        .and_then(|c| c.get("version"))
+                        .and_then(serde_json::Value::as_i64);
+                    let versions = entry
+                        .write
+                        .versioned()
+                        .zip(version)
+                        .map(|((r, from), to)| (r.to_string(), from, to));
+                    self.outbox.accepted(id, versions);
+                    let mut effects = vec![Effect::Outbox(Op::Done { id })];
+                    effects.extend(entry.write.incident_id().map(|i| Effect::Fetch(i.into())));
+                    return effects;
+                }
+                self.outbox.stop(Stop {
+                    entry: id,
+                    reason: format!("conflict: {}", err_text(&e)),
+                    current,
+                });
+                self.close_saving_popup();
+                match kind {
+                    WriteKind::Incident(_) => self.written(kind, Err(e)),
+                    _ => {
+                        self.popup = Some(Popup::Outbox { selected: 0 });
+                        self.say(
+                            "someone else changed this action: re-apply your change (a) or drop it (d)",
+                            true,
+                        );
+                        vec![Effect::LoadBoard]
+                    }
+                }
+            }
+            Err(e) if e.status() == Some(reqwest::StatusCode::UNAUTHORIZED) => {
+                self.outbox.stop(Stop {
+                    entry: id,
+                    reason: format!("not sent: {}", err_text(&e)),
+                    current: None,
+                });
+                self.close_saving_popup();
+                self.say(
+                    format!(
+                        "the server refused the token ({}) — {} change(s) kept in the outbox",
+                        err_text(&e),
+                        self.outbox.len()
+                    ),
+                    true,
+                );
+                vec![]
+            }
+            Err(e) => {
+                // Refused for good (bad value, no such record, not allowed): out of the queue,
+                // kept in the refused log, and the prompt (if still open) keeps the text.
+                self.outbox.remove(id);
+                let refused = Op::Refused {
+                    entry,
+                    reason: err_text(&e),
+                };
+                let mut effects = vec![Effect::Outbox(refused)];
+                effects.extend(self.written(kind, Err(e)));
+                effects
+            }
+        }
+    }
+
+    fn handle(&mut self, msg: Msg) -> Vec<Effect> {
         match msg {
             Msg::Key(key) => self.key(key),
             Msg::Paste(text) => self.paste(&text),
             Msg::Resize => vec![],
             Msg::Tick => {
                 self.ticks += 1;
+                if self.outbox.waiting && self.ticks.is_multiple_of(RETRY_TICKS) {
+                    // Try the head again; a failure puts the queue back to waiting.
+                    self.outbox.waiting = false;
+                }
                 if self.banner.as_ref().is_some_and(|b| b.until <= self.ticks) {
                     self.banner = None;
                 }
@@ -409,7 +629,17 @@ impl App {
                 self.say(format!("could not fetch: {}", err_text(&e)), true);
                 vec![]
             }
-            Msg::Written(kind, result) => self.written(kind, result),
+            Msg::Sent { entry, result } => self.sent(entry, result),
+            Msg::OutboxFailed(why) => {
+                self.say(
+                    format!(
+                        "could not record the change on disk ({}); it is held in memory only",
+                        crate::domain::text::sanitize(&why, false)
+                    ),
+                    true,
+                );
+                vec![]
+            }
             Msg::BoardLoaded(Ok(b)) => {
                 // Keep the cursor on the same item when a live reload reorders the board.
                 let key =
@@ -457,6 +687,7 @@ impl App {
                 let was_down = matches!(self.link, Link::Reconnecting(_));
                 self.link = link.clone();
                 if link == Link::Live && was_down {
+                    self.outbox.waiting = false;
                     let since = self.last_sync.map(crate::store::format_time);
                     return vec![Effect::Load { since }];
                 }
@@ -602,6 +833,7 @@ impl App {
             }
             Some(Popup::Help) => Some("help"),
             Some(Popup::Conflict { .. }) => Some("conflict"),
+            Some(Popup::Outbox { .. }) => Some("outbox"),
             None => None,
         };
         if let Some(section) = section {
@@ -905,7 +1137,15 @@ impl App {
                 }
                 vec![]
             }
-            C::EditorCancel | C::ConflictReload | C::ConflictReapply => vec![],
+            C::AppOutbox => {
+                self.popup = Some(Popup::Outbox { selected: 0 });
+                vec![]
+            }
+            C::OutboxRetry => {
+                self.outbox.waiting = false;
+                vec![]
+            }
+            C::EditorCancel | C::ConflictReload | C::ConflictReapply | C::OutboxDrop => vec![],
         }
     }
 
@@ -1008,11 +1248,11 @@ impl App {
             status: Some(next),
             ..Default::default()
         };
-        vec![Effect::Patch {
+        vec![Effect::Write(Write::Patch {
             id: inc.id.clone(),
             version: inc.version,
             patch,
-        }]
+        })]
     }
 
     /// Takes the determination the rules suggest for the draft, and saves.
@@ -1050,11 +1290,11 @@ impl App {
             root_cause: Some(rc),
             ..Default::default()
         };
-        vec![Effect::Patch {
+        vec![Effect::Write(Write::Patch {
             id: inc.id.clone(),
             version: inc.version,
             patch,
-        }]
+        })]
     }
 
     fn save_form(&mut self) -> Vec<Effect> {
@@ -1069,11 +1309,11 @@ impl App {
             self.say("nothing to save", false);
             return vec![];
         }
-        vec![Effect::Patch {
+        vec![Effect::Write(Write::Patch {
             id: form.id.clone(),
             version: form.version,
             patch,
-        }]
+        })]
     }
 
     fn open_editor(&mut self, purpose: EditorFor, text: &str) -> Vec<Effect> {
@@ -1161,11 +1401,11 @@ impl App {
             },
             _ => return vec![],
         };
-        vec![Effect::PatchAction {
+        vec![Effect::Write(Write::PatchAction {
             id: action_id,
             version: item.version,
             patch,
-        }]
+        })]
     }
 
     fn popup_command(&mut self, cmd: Command) -> Vec<Effect> {
@@ -1260,18 +1500,18 @@ impl App {
                         self.say("an empty note is not saved", true);
                         return vec![];
                     }
-                    EditorFor::Note => Effect::AddNote { id, text },
+                    EditorFor::Note => Effect::Write(Write::AddNote { id, text }),
                     EditorFor::RootCause => {
                         let mut rc = inc.root_cause.clone();
                         rc.summary = text;
-                        Effect::Patch {
+                        Effect::Write(Write::Patch {
                             id,
                             version,
                             patch: IncidentPatch {
                                 root_cause: Some(rc),
                                 ..Default::default()
                             },
-                        }
+                        })
                     }
                 };
                 // The editor stays open (with the text) until the server confirms.
@@ -1294,13 +1534,14 @@ impl App {
                 };
                 self.cache.upsert((*current).clone());
                 self.detail = Some(*current);
-                vec![Effect::Patch {
+                self.resolve_stop(Some(Write::Patch {
                     id,
                     version,
                     patch: *patch,
-                }]
+                }))
             }
             (Popup::Conflict { current, .. }, C::ConflictReload | C::NavOpen) => {
+                let mut effects = self.resolve_stop(None);
                 self.form = Some(Form::from_incident(&current));
                 self.detail = Some((*current).clone());
                 self.index_upsert(&current);
@@ -1310,12 +1551,97 @@ impl App {
                     "reloaded the current version; your change was discarded",
                     false,
                 );
+                effects.push(Effect::LoadBoard);
+                effects
+            }
+            (Popup::Outbox { selected }, C::NavDown | C::NavUp | C::NavTop | C::NavBottom) => {
+                let last = self.outbox.len().saturating_sub(1);
+                let selected = match cmd {
+                    C::NavDown => (selected + 1).min(last),
+                    C::NavUp => selected.saturating_sub(1),
+                    C::NavTop => 0,
+                    _ => last,
+                };
+                self.popup = Some(Popup::Outbox { selected });
                 vec![]
+            }
+            (Popup::Outbox { .. }, C::OutboxRetry) => {
+                self.outbox.waiting = false;
+                self.say("sending the outbox now", false);
+                vec![]
+            }
+            (Popup::Outbox { selected }, C::ConflictReapply) => {
+                let rebased = self.outbox.stopped().and_then(|stop| {
+                    let version = stop.current.as_ref()?.get("version")?.as_i64()?;
+                    Some(
+                        self.outbox
+                            .get(stop.entry)?
+                            .write
+                            .clone()
+                            .at_version(version),
+                    )
+                });
+                match rebased {
+                    Some(write) => {
+                        self.say("re-applying your change on the current version", false);
+                        self.resolve_stop(Some(write))
+                    }
+                    None => {
+                        self.popup = Some(Popup::Outbox { selected });
+                        self.say(
+                            "nothing to re-apply: no change is stopped at a conflict",
+                            true,
+                        );
+                        vec![]
+                    }
+                }
+            }
+            (Popup::Outbox { selected }, C::OutboxDrop) => {
+                let Some(id) = self.outbox.entries().nth(selected).map(|e| e.id) else {
+                    self.popup = Some(Popup::Outbox { selected });
+                    return vec![];
+                };
+                if self.outbox.in_flight() == Some(id) {
+                    self.popup = Some(Popup::Outbox { selected });
+                    self.say("that change is being sent; wait for the answer", true);
+                    return vec![];
+                }
+                let dropped = self.outbox.remove(id);
+                let left = self.outbox.len();
+                if left > 0 {
+                    self.popup = Some(Popup::Outbox {
+                        selected: selected.min(left - 1),
+                    });
+                }
+                if let Some(e) = dropped {
+                    self.say(format!("dropped: {}", e.write.describe()), false);
+                }
+                vec![Effect::Outbox(Op::Done { id }), Effect::LoadBoard]
             }
             (Popup::Help, C::AppHelp | C::AppQuit) => vec![],
             (popup, _) => {
                 self.popup = Some(popup);
                 vec![]
+            }
+        }
+    }
+
+    /// Ends a stop of the outbox: re-apply (`Some`, the entry's new write) or drop (`None`).
+    fn resolve_stop(&mut self, write: Option<Write>) -> Vec<Effect> {
+        let Some(id) = self.outbox.stopped().map(|s| s.entry) else {
+            // Not from the outbox (nothing stopped): a fresh write.
+            return write.map(Effect::Write).into_iter().collect();
+        };
+        match write {
+            Some(write) => self
+                .outbox
+                .replace(id, write)
+                .map(|entry| Effect::Outbox(Op::Replace { entry }))
+                .into_iter()
+                .collect(),
+            None => {
+                self.outbox.remove(id);
+                vec![Effect::Outbox(Op::Done { id })]
             }
         }
     }
@@ -1327,7 +1653,7 @@ impl App {
             self.popup = Some(Popup::Prompt {
                 purpose,
                 input,
-                error: Some("saving…".into()),
+                error: Some(SAVING.into()),
             });
         }
         effects
@@ -1369,7 +1695,7 @@ impl App {
                             source: Some(crate::domain::Source::Console),
                             ..Default::default()
                         };
-                        vec![Effect::Report(report)]
+                        vec![Effect::Write(Write::Report { report })]
                     }
                     _ => refuse(self, purpose, input, "write: title | site".into()),
                 }
@@ -1384,14 +1710,14 @@ impl App {
                 match (parts.as_slice(), id) {
                     ([title, owner, due], Some(id)) if !title.is_empty() && !owner.is_empty() => {
                         match due.parse::<NaiveDate>() {
-                            Ok(due) => vec![Effect::AddAction {
+                            Ok(due) => vec![Effect::Write(Write::AddAction {
                                 id,
                                 action: NewAction {
                                     title: title.to_string(),
                                     owner: owner.to_string(),
                                     due,
                                 },
-                            }],
+                            })],
                             Err(_) => refuse(
                                 self,
                                 purpose,
@@ -1412,14 +1738,14 @@ impl App {
                 if text.is_empty() {
                     return refuse(self, purpose, input, "name the new owner".into());
                 }
-                vec![Effect::PatchAction {
+                vec![Effect::Write(Write::PatchAction {
                     id,
                     version,
                     patch: ActionPatch {
                         owner: Some(text),
                         ..Default::default()
                     },
-                }]
+                })]
             }
             PromptFor::Redate(id, version) => {
                 let (date, reason) = text
@@ -1433,7 +1759,7 @@ impl App {
                         input,
                         "a re-date needs a reason: YYYY-MM-DD | reason".into(),
                     ),
-                    Ok(due) => vec![Effect::PatchAction {
+                    Ok(due) => vec![Effect::Write(Write::PatchAction {
                         id,
                         version,
                         patch: ActionPatch {
@@ -1441,7 +1767,7 @@ impl App {
                             reason: Some(reason.to_string()),
                             ..Default::default()
                         },
-                    }],
+                    })],
                     Err(_) => refuse(
                         self,
                         purpose,
@@ -1461,27 +1787,27 @@ impl App {
                     .filter(|f| !f.is_empty())
                     .map(str::to_string)
                     .collect();
-                vec![Effect::Patch {
+                vec![Effect::Write(Write::Patch {
                     id: inc.id.clone(),
                     version: inc.version,
                     patch: IncidentPatch {
                         root_cause: Some(rc),
                         ..Default::default()
                     },
-                }]
+                })]
             }
             PromptFor::AssignIncident => {
                 let Some(inc) = self.selected_incident() else {
                     return vec![];
                 };
-                vec![Effect::Patch {
+                vec![Effect::Write(Write::Patch {
                     id: inc.id.clone(),
                     version: inc.version,
                     patch: IncidentPatch {
                         owner: Some(text),
                         ..Default::default()
                     },
-                }]
+                })]
             }
         }
     }

@@ -135,6 +135,12 @@ commands! {
     BoardMine => "board.mine", "my work only";
     /// Group the board by owner or by due date.
     BoardGroup => "board.group", "group by owner/due";
+    /// Show the changes waiting to be sent.
+    AppOutbox => "app.outbox", "outbox: changes waiting to be sent";
+    /// Send the outbox now instead of waiting for the next retry.
+    OutboxRetry => "outbox.retry", "send the outbox now";
+    /// Drop a queued change (it is never sent).
+    OutboxDrop => "outbox.drop", "drop the selected change";
     /// Take the other person's version.
     ConflictReload => "conflict.reload", "reload theirs";
     /// Apply my change on their version.

@@ -1,11 +1,65 @@
 //! Runs effects on tokio tasks with the API client; every result comes back as a message.
-//! Only the latest fetch of an incident matters; writes run in order.
+//! Only the latest fetch of an incident matters; writes go one at a time from the outbox, whose
+//! operations the [`Runner`] records durably before anything after them runs.
 
-use super::msg::{Effect, Msg, WriteKind, Written};
-use crate::client::{ApiClient, ListParams};
+use super::msg::{Effect, Msg, Written};
+use super::outbox::{OutboxFile, Write};
+use crate::client::{ApiClient, ClientError, ListParams};
 use tokio::sync::mpsc::UnboundedSender;
 
-/// Starts the work an effect asks for.
+/// Runs effects for one console: API calls on tasks, outbox records synchronously.
+pub struct Runner {
+    client: ApiClient,
+    outbox: Option<OutboxFile>,
+    tx: UnboundedSender<Msg>,
+}
+
+impl Runner {
+    /// A runner over `client`; `outbox` is the durable log (none keeps the queue in memory).
+    pub fn new(client: ApiClient, outbox: Option<OutboxFile>, tx: UnboundedSender<Msg>) -> Self {
+        Runner { client, outbox, tx }
+    }
+
+    /// Runs one effect. An outbox record is on disk when this returns, so a send that follows
+    /// it can never be acknowledged before its record exists.
+    pub fn run(&mut self, effect: Effect) {
+        match effect {
+            Effect::Outbox(op) => {
+                if let Some(file) = &mut self.outbox
+                    && let Err(e) = file.apply(&op)
+                {
+                    let _ = self.tx.send(Msg::OutboxFailed(e.to_string()));
+                }
+            }
+            other => spawn(&self.client, other, &self.tx),
+        }
+    }
+}
+
+/// Sends one queued write.
+async fn send(client: &ApiClient, write: Write) -> Result<Written, ClientError> {
+    match write {
+        Write::Patch { id, version, patch } => client
+            .patch_incident(&id, version, &patch)
+            .await
+            .map(|i| Written::Incident(Box::new(i))),
+        Write::Report { report } => client
+            .report(&report)
+            .await
+            .map(|i| Written::Incident(Box::new(i))),
+        Write::AddNote { id, text } => client.add_note(&id, &text).await.map(Written::Note),
+        Write::AddAction { id, action } => client
+            .add_action(&id, &action)
+            .await
+            .map(|a| Written::Action(Box::new(a))),
+        Write::PatchAction { id, version, patch } => client
+            .patch_action(&id, version, &patch)
+            .await
+            .map(|a| Written::Action(Box::new(a))),
+    }
+}
+
+/// Starts the work an effect asks for (outbox records are the [`Runner`]'s job).
 pub fn spawn(client: &ApiClient, effect: Effect, tx: &UnboundedSender<Msg>) {
     let client = client.clone();
     let tx = tx.clone();
@@ -35,43 +89,15 @@ pub fn spawn(client: &ApiClient, effect: Effect, tx: &UnboundedSender<Msg>) {
                 }
             }
             Effect::Fetch(id) => Msg::Fetched(client.incident(&id).await.map(Box::new)),
-            Effect::Patch { id, version, patch } => {
-                let result = client
-                    .patch_incident(&id, version, &patch)
-                    .await
-                    .map(|i| Written::Incident(Box::new(i)));
-                Msg::Written(WriteKind::Incident(Box::new(patch)), result)
-            }
-            Effect::Report(report) => Msg::Written(
-                WriteKind::Report,
-                client
-                    .report(&report)
-                    .await
-                    .map(|i| Written::Incident(Box::new(i))),
-            ),
-            Effect::AddNote { id, text } => Msg::Written(
-                WriteKind::Note(text.clone()),
-                client.add_note(&id, &text).await.map(Written::Note),
-            ),
-            Effect::AddAction { id, action } => Msg::Written(
-                WriteKind::NewAction(action.title.clone()),
-                client
-                    .add_action(&id, &action)
-                    .await
-                    .map(|a| Written::Action(Box::new(a))),
-            ),
-            Effect::PatchAction { id, version, patch } => {
-                let result = client
-                    .patch_action(&id, version, &patch)
-                    .await
-                    .map(|a| Written::Action(Box::new(a)));
-                Msg::Written(WriteKind::Action(Box::new(patch)), result)
-            }
+            Effect::Send(entry) => Msg::Sent {
+                entry: entry.id,
+                result: send(&client, entry.write).await,
+            },
             Effect::LoadBoard => Msg::BoardLoaded(client.board().await.map(Box::new)),
             Effect::LoadStats => {
                 Msg::StatsLoaded(client.stats(None, None, Some("month")).await.map(Box::new))
             }
-            Effect::Quit | Effect::Search { .. } => return,
+            Effect::Quit | Effect::Search { .. } | Effect::Write(_) | Effect::Outbox(_) => return,
         };
         let _ = tx.send(msg);
     });

@@ -24,6 +24,7 @@ pub const SECTIONS: &[&str] = &[
     "popup",
     "help",
     "conflict",
+    "outbox",
     "editor",
 ];
 

@@ -11,6 +11,7 @@ pub mod input;
 pub mod keymap;
 pub mod live;
 pub mod msg;
+pub mod outbox;
 pub mod search;
 pub mod terminal;
 pub mod theme;
@@ -38,6 +39,9 @@ pub struct ConsoleOptions {
     pub no_color: bool,
     /// How to name the server in the status bar (e.g. the embedded database); its URL if absent.
     pub server_label: Option<String>,
+    /// The directory of the durable outbox (one log per server and user). `None` keeps the
+    /// queue of changes in memory only.
+    pub outbox: Option<PathBuf>,
 }
 
 /// Why the console could not run.
@@ -103,8 +107,47 @@ pub async fn run(client: ApiClient, opts: ConsoleOptions) -> Result<(), ConsoleE
         .server_label
         .clone()
         .unwrap_or_else(|| client.base().to_string());
-    let mut app = new_app(who.user, who.role, server, &opts, today);
+    let mut app = new_app(who.user.clone(), who.role, server.clone(), &opts, today);
     let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
+    let outbox_file = match &opts.outbox {
+        Some(dir) => {
+            let key = outbox::key_for(&server, &who.user);
+            match outbox::OutboxFile::open(dir, &key) {
+                Ok((file, entries, warnings)) => {
+                    if !entries.is_empty() {
+                        app.say(
+                            format!(
+                                "{} change(s) from an earlier session are in the outbox; sending them in order",
+                                entries.len()
+                            ),
+                            false,
+                        );
+                    }
+                    if !warnings.is_empty() {
+                        app.say(
+                            format!(
+                                "outbox: {} unreadable line(s) kept aside: {}",
+                                warnings.len(),
+                                warnings.join("; ")
+                            ),
+                            true,
+                        );
+                    }
+                    app.outbox = outbox::Queue::restore(entries);
+                    Some(file)
+                }
+                Err(e) => {
+                    app.say(
+                        format!("{e} — changes made here are held in memory only"),
+                        true,
+                    );
+                    None
+                }
+            }
+        }
+        None => None,
+    };
+    let mut runner = effects::Runner::new(client.clone(), outbox_file, tx.clone());
     let input_tx = tx.clone();
     tokio::spawn(async move {
         let mut events = EventStream::new();
@@ -121,7 +164,11 @@ pub async fn run(client: ApiClient, opts: ConsoleOptions) -> Result<(), ConsoleE
         }
     });
     tokio::spawn(live::follow(client.clone(), tx.clone()));
-    effects::spawn(&client, Effect::Load { since: None }, &tx);
+    runner.run(Effect::Load { since: None });
+    // Whatever an earlier session left in the outbox goes first.
+    for effect in app.update(Msg::Resize) {
+        runner.run(effect);
+    }
     let mut guard = terminal::TerminalGuard::enter()?;
     guard.terminal.draw(|f| view::draw(f, &app))?;
     let mut tick = tokio::time::interval(Duration::from_secs(1));
@@ -140,7 +187,7 @@ pub async fn run(client: ApiClient, opts: ConsoleOptions) -> Result<(), ConsoleE
                     Effect::Search { query, generation } => {
                         search_on_worker(&app, query, generation, &tx)
                     }
-                    other => effects::spawn(&client, other, &tx),
+                    other => runner.run(other),
                 }
             }
         }
@@ -150,5 +197,11 @@ pub async fn run(client: ApiClient, opts: ConsoleOptions) -> Result<(), ConsoleE
         guard.terminal.draw(|f| view::draw(f, &app))?;
     }
     drop(guard);
+    if !app.outbox.is_empty() {
+        eprintln!(
+            "{} change(s) not yet accepted by the server are kept in the outbox and sent the next time the console starts",
+            app.outbox.len()
+        );
+    }
     Ok(())
 }

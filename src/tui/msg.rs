@@ -1,10 +1,11 @@
 //! What flows through the console's loop: messages in (keys, API results, live events) and
 //! effects out (API calls to make). `update` turns one into the other without any I/O.
 
+use super::outbox::{Entry, Op, Write};
 use crate::client::ClientError;
-use crate::domain::action::{Action, ActionPatch, NewAction};
+use crate::domain::action::{Action, ActionPatch};
 use crate::domain::wire::{Board, ServerEvent, Stats};
-use crate::domain::{Incident, IncidentPatch, NewReport, Note};
+use crate::domain::{Incident, IncidentPatch, Note};
 use crossterm::event::KeyEvent;
 
 /// The state of the link to the server.
@@ -35,8 +36,15 @@ pub enum Msg {
     LoadedPage(Vec<Incident>, bool),
     /// One incident arrived (after an event or on open).
     Fetched(Result<Box<Incident>, ClientError>),
-    /// A write finished.
-    Written(WriteKind, Result<Written, ClientError>),
+    /// A queued write was sent and answered.
+    Sent {
+        /// The outbox entry.
+        entry: u64,
+        /// What the server said.
+        result: Result<Written, ClientError>,
+    },
+    /// Recording an outbox operation failed (the change is held in memory only).
+    OutboxFailed(String),
     /// The board arrived.
     BoardLoaded(Result<Box<Board>, ClientError>),
     /// Statistics arrived.
@@ -71,6 +79,25 @@ pub enum WriteKind {
     Action(Box<ActionPatch>),
 }
 
+impl From<&Write> for WriteKind {
+    fn from(write: &Write) -> Self {
+        match write {
+            Write::Patch { patch, .. } => WriteKind::Incident(Box::new(patch.clone())),
+            Write::Report { .. } => WriteKind::Report,
+            Write::AddNote { text, .. } => WriteKind::Note(text.clone()),
+            Write::AddAction { action, .. } => WriteKind::NewAction(action.title.clone()),
+            Write::PatchAction { patch, .. } => WriteKind::Action(Box::new(patch.clone())),
+        }
+    }
+}
+
+impl Effect {
+    /// Whether the effect answers with a message (outbox records and quitting do not).
+    pub fn answers(&self) -> bool {
+        !matches!(self, Effect::Outbox(_) | Effect::Quit | Effect::Write(_))
+    }
+}
+
 /// A successful write's result.
 #[derive(Debug, Clone)]
 pub enum Written {
@@ -94,40 +121,12 @@ pub enum Effect {
     },
     /// Fetch one incident fully.
     Fetch(String),
-    /// Patch an incident at a version.
-    Patch {
-        /// Incident id.
-        id: String,
-        /// Version the patch is based on.
-        version: i64,
-        /// What to change.
-        patch: IncidentPatch,
-    },
-    /// Add a note.
-    AddNote {
-        /// Incident id.
-        id: String,
-        /// Text.
-        text: String,
-    },
-    /// Add a corrective action.
-    AddAction {
-        /// Incident id.
-        id: String,
-        /// The action.
-        action: NewAction,
-    },
-    /// Change an action.
-    PatchAction {
-        /// Action id.
-        id: String,
-        /// Its version.
-        version: i64,
-        /// What to change.
-        patch: ActionPatch,
-    },
-    /// File a new report.
-    Report(NewReport),
+    /// A change the analyst made: `App::update` queues it in the outbox before it is sent.
+    Write(Write),
+    /// Record an outbox operation durably (runs before any effect after it).
+    Outbox(Op),
+    /// Send a queued write; the answer comes back as [`Msg::Sent`].
+    Send(Entry),
     /// Load the board.
     LoadBoard,
     /// Load statistics.

@@ -33,6 +33,7 @@ pub fn help_lines(app: &App) -> Vec<Line<'static>> {
         "global",
         "popup",
         "conflict",
+        "outbox",
         "editor",
     ] {
         lines.push(Line::from(Span::styled(
@@ -184,6 +185,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
             frame.render_widget(block, r);
             frame.render_widget(&**text, inner);
         }
+        Popup::Outbox { selected } => draw_outbox(frame, app, area, *selected),
         Popup::Conflict { patch, current } => {
             let r = centered(area, 80, 14);
             let mine = serde_json::to_value(patch).unwrap_or_default();
@@ -318,4 +320,75 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
             }
         }
     }
+}
+
+/// The outbox: every queued change in order, what is being sent, and why the queue stopped.
+fn draw_outbox(frame: &mut Frame, app: &App, area: Rect, selected: usize) {
+    let r = centered(area, 90, area.height.saturating_sub(4).max(8));
+    let q = &app.outbox;
+    let state = if let Some(stop) = q.stopped() {
+        format!("stopped: {}", safe_line(&stop.reason))
+    } else if q.waiting {
+        "waiting for the server; retried every few seconds".to_string()
+    } else if q.is_empty() {
+        "empty: every change has reached the server".to_string()
+    } else {
+        "sending".to_string()
+    };
+    let mut lines = vec![
+        Line::from(Span::styled(
+            fit(&state, usize::from(r.width.saturating_sub(4))),
+            app.theme.style(if q.stopped().is_some() {
+                "banner.error"
+            } else {
+                "text.dim"
+            }),
+        )),
+        Line::from(""),
+    ];
+    let visible = usize::from(r.height.saturating_sub(6));
+    let first = selected.saturating_sub(visible.saturating_sub(1));
+    for (n, e) in q.entries().enumerate().skip(first).take(visible) {
+        let mark = if q.stopped().is_some_and(|s| s.entry == e.id) {
+            "✖"
+        } else if q.in_flight() == Some(e.id) {
+            "⇡"
+        } else {
+            "·"
+        };
+        let when = e.queued_at.format("%m-%d %H:%MZ");
+        let text = format!(
+            "{} {mark} {when}  {}",
+            if n == selected { "▶" } else { " " },
+            e.write.describe()
+        );
+        let style = if n == selected {
+            app.theme.style("row.selected")
+        } else {
+            app.theme.style("text")
+        };
+        lines.push(Line::from(Span::styled(
+            fit(&text, usize::from(r.width.saturating_sub(4))),
+            style,
+        )));
+    }
+    let mut seen = std::collections::HashSet::new();
+    let keys = app
+        .keymap
+        .bindings("outbox")
+        .into_iter()
+        .filter(|b| !matches!(b.command, Command::NavDown | Command::NavUp))
+        .filter(|b| seen.insert(b.command))
+        .map(|b| format!("{} {}", b.keys, b.desc))
+        .collect::<Vec<_>>()
+        .join(" · ");
+    lines.push(Line::from(""));
+    lines.push(Line::from(Span::styled(keys, app.theme.style("text.dim"))));
+    frame.render_widget(Clear, r);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .block(frame_block(app, format!(" Outbox · {} pending ", q.len()))),
+        r,
+    );
 }

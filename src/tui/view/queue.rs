@@ -70,7 +70,13 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, full: bool) {
             Cell::from(format!(
                 "{}{}",
                 if selected { "▶" } else { " " },
-                if arrival { "●" } else { " " }
+                if app.outbox.touches(&i.id) {
+                    "⇡"
+                } else if arrival {
+                    "●"
+                } else {
+                    " "
+                }
             )),
             Cell::from(i.id.trim_start_matches("INC-").to_string()),
             Cell::from(age(app, i)),

@@ -41,6 +41,21 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
             app.theme.style("statusbar"),
         ),
     ];
+    if !app.outbox.is_empty() {
+        let stopped = if app.outbox.stopped().is_some() {
+            " · STOPPED (P)"
+        } else {
+            ""
+        };
+        spans.push(Span::styled(
+            format!(" ⇡ {} pending{stopped} ", app.outbox.len()),
+            app.theme.style(if stopped.is_empty() {
+                "banner.warning"
+            } else {
+                "banner.error"
+            }),
+        ));
+    }
     if let Some(b) = &app.banner {
         spans.push(Span::styled(
             format!(" {} ", crate::domain::text::safe_line(&b.text)),
