@@ -814,3 +814,104 @@ fn console_reconnects_and_catches_up_after_the_server_dies() {
     tmux.keys(&["q"]);
     tmux.assert_console_exited_cleanly();
 }
+
+/// The processes whose parent is `pid` (read from /proc, so no extra tool is needed).
+fn children_of(pid: u32) -> Vec<u32> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Ok(child) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
+        // "pid (comm) state ppid …": comm may hold spaces, so split after its closing paren.
+        let ppid = stat
+            .rsplit_once(')')
+            .and_then(|(_, rest)| rest.split_whitespace().nth(1))
+            .and_then(|p| p.parse::<u32>().ok());
+        if ppid == Some(pid) {
+            found.push(child);
+        }
+    }
+    found
+}
+
+#[test]
+fn a_note_written_offline_survives_a_killed_console_and_is_sent_at_the_next_start() {
+    if tmux_missing() {
+        return;
+    }
+    let sandbox = Sandbox::new();
+    let lead = sandbox.token("lead1", "lead");
+    let server = ApiServer::start(&sandbox);
+    let (url, addr) = (server.url(), server.addr);
+    let env = [
+        ("TRIAGE_URL", url.as_str()),
+        ("TRIAGE_TOKEN", lead.as_str()),
+    ];
+    let reported = json(&sandbox.triage(
+        &env,
+        &[
+            "report",
+            "Wristband printed with the wrong name",
+            "--site",
+            "North",
+            "--json",
+        ],
+    ));
+    let id = reported["id"].as_str().expect("id").to_string();
+
+    let tmux = Tmux::start("outbox", &sandbox, &env, &console_script(&[]));
+    tmux.wait_until("the console, live, with the report", TIMEOUT, |s| {
+        status_line(s).contains(" live ") && s.contains("Wristband printed")
+    });
+    drop(server);
+    tmux.wait_until("the OFFLINE banner", TIMEOUT, |s| {
+        status_line(s).contains("OFFLINE")
+    });
+    tmux.keys(&["Enter"]);
+    tmux.keys(&["3"]);
+    tmux.keys(&["n"]);
+    tmux.wait_for("New note");
+    let note = "Reprinted at the desk; old band shredded.";
+    tmux.type_text(note);
+    tmux.keys(&["C-s"]);
+    tmux.wait_until("the note pending in the outbox", TIMEOUT, |s| {
+        status_line(s).contains("1 pending")
+    });
+
+    // SIGKILL: no chance to say goodbye or flush anything.
+    let shell: u32 = tmux.format("#{pane_pid}").parse().expect("pane pid");
+    let console = children_of(shell);
+    assert_eq!(console.len(), 1, "one console under the pane's shell");
+    let killed = Command::new("kill")
+        .args(["-KILL", &console[0].to_string()])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    tmux.wait_for(&format!("{EXITED} status=137"));
+    let outbox: String = std::fs::read_dir(sandbox.data_dir().join("outbox"))
+        .expect("the outbox directory")
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".jsonl"))
+        .map(|e| std::fs::read_to_string(e.path()).unwrap_or_default())
+        .collect();
+    assert!(outbox.contains(note), "the note is on disk: {outbox:?}");
+
+    let _server = ApiServer::start_at(&sandbox, addr);
+    let again = Tmux::start("outbox-again", &sandbox, &env, &console_script(&[]));
+    again.wait_until("the console, live, with nothing pending", TIMEOUT, |s| {
+        status_line(s).contains(" live ") && !status_line(s).contains("pending")
+    });
+    let shown = json(&sandbox.triage(&env, &["show", &id, "--json"]));
+    let notes: Vec<&str> = shown["notes"]
+        .as_array()
+        .expect("notes")
+        .iter()
+        .filter_map(|n| n["text"].as_str())
+        .collect();
+    assert_eq!(notes, vec![note], "sent exactly once");
+    again.keys(&["q"]);
+    again.assert_console_exited_cleanly();
+}
