@@ -30,7 +30,7 @@ use triage::tui::form::{FIELDS, Field};
 use triage::tui::keymap::{Keymap, load_keymap};
 use triage::tui::msg::Link;
 use triage::tui::msg::{Effect, Msg};
-use triage::tui::outbox::OutboxFile;
+use triage::tui::outbox::{Op, OutboxFile, Write};
 use triage::tui::theme::load_theme;
 
 /// How long one answer may take before the test is declared hung (not a timing assertion).
@@ -981,4 +981,40 @@ async fn a_refused_change_leaves_the_queue_and_the_prompt_keeps_the_text() {
         c.app.outbox.is_empty(),
         "a refused change does not block the queue"
     );
+}
+
+/// The console was killed after the server took its note but before the answer arrived: the
+/// note is still in the outbox. The next start finds it on the server and does not add it twice.
+#[tokio::test]
+async fn a_change_whose_answer_was_lost_is_not_made_twice() {
+    let server = Server::start().await;
+    let lead = server.client("lee", Role::Lead).await;
+    let inc = report(&lead, "Lab results faxed to wrong clinic").await;
+    let outbox_dir = tempfile::tempdir().unwrap();
+    let key = triage::tui::outbox::key_for(lead.base(), "lee");
+    let text = "Sent just before the console died.";
+    let (mut file, _, _) = OutboxFile::open(outbox_dir.path(), &key).unwrap();
+    let entry = triage::tui::outbox::Queue::default().push(
+        Write::AddNote {
+            id: inc.id.clone(),
+            text: text.into(),
+        },
+        Utc::now(),
+    );
+    file.apply(&Op::Add { entry }).unwrap();
+    lead.add_note(&inc.id, text).await.unwrap();
+    let untouched = report(&lead, "Another incident, same words in a note").await;
+    lead.add_note(&untouched.id, text).await.unwrap();
+    drop(file);
+
+    let (file, entries, _) = OutboxFile::open(outbox_dir.path(), &key).unwrap();
+    let mut c = Console::open(lead.clone(), "lee", Role::Lead, "default").await;
+    c.runner = Runner::new(lead.clone(), Some(file), c.runner_tx());
+    c.app.outbox = triage::tui::outbox::Queue::restore(entries);
+    let effects = c.app.update(Msg::Resize);
+    c.run(effects).await;
+    c.no_error();
+    assert!(c.app.outbox.is_empty());
+    let notes = lead.incident(&inc.id).await.unwrap().notes;
+    assert_eq!(notes.len(), 1, "found on the server, not sent again");
 }

@@ -3,7 +3,7 @@
 //! operations the [`Runner`] records durably before anything after them runs.
 
 use super::msg::{Effect, Msg, Written};
-use super::outbox::{OutboxFile, Write};
+use super::outbox::{Entry, OutboxFile, Write};
 use crate::client::{ApiClient, ClientError, ListParams};
 use tokio::sync::mpsc::UnboundedSender;
 
@@ -33,6 +33,46 @@ impl Runner {
             }
             other => spawn(&self.client, other, &self.tx),
         }
+    }
+}
+
+/// How far a server's clock may be behind the console's when matching a create to its entry.
+const CLOCK_SLACK: chrono::Duration = chrono::Duration::minutes(10);
+
+/// Finds what a queued create made, if an earlier send of it reached the server: a note, an
+/// action or a report by `me` with the same text, made no earlier than the entry was queued.
+/// Any failure to look counts as "not found" (the send that follows reports the real error).
+async fn already_created(client: &ApiClient, entry: &Entry, me: &str) -> Option<Written> {
+    let after = entry.queued_at - CLOCK_SLACK;
+    match &entry.write {
+        Write::AddNote { id, text } => {
+            let incident = client.incident(id).await.ok()?;
+            let note = incident
+                .notes
+                .into_iter()
+                .find(|n| n.author == me && n.text == *text && n.at >= after)?;
+            Some(Written::Note(note))
+        }
+        Write::AddAction { id, action } => {
+            let incident = client.incident(id).await.ok()?;
+            let made = incident.actions.into_iter().find(|a| {
+                a.title == action.title && a.owner == action.owner && a.created_at >= after
+            })?;
+            Some(Written::Action(Box::new(made)))
+        }
+        Write::Report { report } => {
+            let params = ListParams {
+                since: Some(crate::store::format_time(after)),
+                limit: Some(1000),
+                ..Default::default()
+            };
+            let page = client.list_page(&params).await.ok()?;
+            let made = page.items.into_iter().find(|i| {
+                i.reported_by == me && i.title == report.title && i.created_at >= after
+            })?;
+            Some(Written::Incident(Box::new(made)))
+        }
+        Write::Patch { .. } | Write::PatchAction { .. } => None,
     }
 }
 
@@ -89,10 +129,20 @@ pub fn spawn(client: &ApiClient, effect: Effect, tx: &UnboundedSender<Msg>) {
                 }
             }
             Effect::Fetch(id) => Msg::Fetched(client.incident(&id).await.map(Box::new)),
-            Effect::Send(entry) => Msg::Sent {
-                entry: entry.id,
-                result: send(&client, entry.write).await,
-            },
+            Effect::Send { entry, check_as } => {
+                let found = match &check_as {
+                    Some(me) => already_created(&client, &entry, me).await,
+                    None => None,
+                };
+                let result = match found {
+                    Some(written) => Ok(written),
+                    None => send(&client, entry.write).await,
+                };
+                Msg::Sent {
+                    entry: entry.id,
+                    result,
+                }
+            }
             Effect::LoadBoard => Msg::BoardLoaded(client.board().await.map(Box::new)),
             Effect::LoadStats => {
                 Msg::StatsLoaded(client.stats(None, None, Some("month")).await.map(Box::new))

@@ -11,7 +11,7 @@ use crate::domain::action::{ActionPatch, NewAction};
 use crate::domain::{IncidentPatch, NewReport};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Write as _};
 use std::path::{Path, PathBuf};
@@ -180,6 +180,10 @@ pub struct Queue {
     /// Versions moved by writes this console sent: record id → (version before, version after),
     /// so a later queued change based on the old version follows its own earlier change.
     moved: HashMap<String, (i64, i64)>,
+    /// Entries that may have reached the server although no answer came (a send that failed
+    /// on the link, or anything left by an earlier run): a create is looked for before it is
+    /// sent again, so a lost answer never makes a duplicate.
+    maybe_sent: HashSet<u64>,
 }
 
 impl Queue {
@@ -187,6 +191,7 @@ impl Queue {
     pub fn restore(entries: Vec<Entry>) -> Queue {
         let next_id = entries.iter().map(|e| e.id + 1).max().unwrap_or(1);
         Queue {
+            maybe_sent: entries.iter().map(|e| e.id).collect(),
             entries: entries.into(),
             next_id,
             ..Default::default()
@@ -262,6 +267,7 @@ impl Queue {
     /// The server accepted an entry; `versions` is (record, version sent, version now).
     pub fn accepted(&mut self, id: u64, versions: Option<(String, i64, i64)>) {
         self.entries.retain(|e| e.id != id);
+        self.maybe_sent.remove(&id);
         if self.in_flight == Some(id) {
             self.in_flight = None;
         }
@@ -276,7 +282,13 @@ impl Queue {
         if self.in_flight == Some(id) {
             self.in_flight = None;
         }
+        self.maybe_sent.insert(id);
         self.waiting = true;
+    }
+
+    /// Whether an entry may already be on the server (see `maybe_sent`).
+    pub fn maybe_sent(&self, id: u64) -> bool {
+        self.maybe_sent.contains(&id)
     }
 
     /// The server needs the analyst's decision before this entry can go.
@@ -296,6 +308,7 @@ impl Queue {
         if self.in_flight == Some(id) {
             self.in_flight = None;
         }
+        self.maybe_sent.remove(&id);
         self.entries.remove(pos)
     }
 
