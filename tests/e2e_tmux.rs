@@ -343,6 +343,12 @@ impl Tmux {
         .into_owned()
     }
 
+    /// Starts copying every byte the pane's program writes to its terminal into `path`.
+    fn record(&self, path: &Path) {
+        let command = format!("cat >> {}", sh_quote(&path.to_string_lossy()));
+        self.run(&["pipe-pane", "-o", "-t", SESSION, &command]);
+    }
+
     /// A tmux format evaluated for the pane, e.g. `#{pane_title}`.
     fn format(&self, format: &str) -> String {
         let out = self.run(&["display-message", "-p", "-t", SESSION, format]);
@@ -586,7 +592,9 @@ fn hostile_title_is_shown_inert() {
             "report",
             "evil \x1b]0;pwned\x07 \x1b[2J end",
             "--site",
-            "North",
+            SITE_OSC52,
+            "--department",
+            DEPT_C1,
             "--description",
             "\x1b[31mred\x1b[0m and \u{202E}exe.txt",
             "--json",
@@ -603,6 +611,8 @@ fn hostile_title_is_shown_inert() {
         &[("TRIAGE_URL", &url), ("TRIAGE_TOKEN", &lead)],
         &console_script(&[]),
     );
+    let bytes_path = sandbox.path().join("terminal-bytes");
+    tmux.record(&bytes_path);
     let title_before = tmux.format("#{pane_title}");
     let screen = tmux.wait_until("both reports in the queue", TIMEOUT, |s| {
         s.contains("Benign neighbour row") && s.contains("pwned")
@@ -659,11 +669,40 @@ fn hostile_title_is_shown_inert() {
         "the pane title changed"
     );
 
+    // The notes pane's heading shows the site and the department.
+    let screen = tmux.wait_for("site North ^[]52;c;cHduZWQ=^G");
+    assert!(screen.contains("Radiology "), "{screen}");
+
+    // The bytes the console wrote while all of that was drawn: no hostile sequence among them.
     tmux.keys(&["q"]);
     tmux.assert_console_exited_cleanly();
+    let written = std::fs::read(&bytes_path).expect("the recorded terminal bytes");
+    let has = |needle: &[u8]| written.windows(needle.len()).any(|w| w == needle);
+    assert!(
+        has(b"^[]52;c;cHduZWQ=^G"),
+        "the recording holds the hostile site in caret form ({} bytes)",
+        written.len()
+    );
+    for (what, needle) in [
+        ("the title OSC", &b"\x1b]0;pwned"[..]),
+        ("the clipboard OSC 52", b"\x1b]52;"),
+        ("the clear screen after the title", b"\x1b[2J end"),
+        ("the colour code", b"\x1b[31mred"),
+        ("the C1 CSI", "\u{9b}".as_bytes()),
+        ("the bidi override", "\u{202E}".as_bytes()),
+        ("a bell", b"\x07"),
+    ] {
+        assert!(!has(needle), "{what} reached the terminal as bytes");
+    }
     drop(tmux);
     drop(server);
 }
+
+/// A site that would write to the analyst's clipboard (OSC 52) if printed raw.
+const SITE_OSC52: &str = "North \x1b]52;c;cHduZWQ=\x07";
+
+/// A department with a C1 control (8-bit CSI) that some terminals obey.
+const DEPT_C1: &str = "Radiology \u{9b}2J";
 
 #[test]
 fn embedded_console_starts_without_configuration() {
