@@ -1018,3 +1018,69 @@ async fn a_change_whose_answer_was_lost_is_not_made_twice() {
     let notes = lead.incident(&inc.id).await.unwrap().notes;
     assert_eq!(notes.len(), 1, "found on the server, not sent again");
 }
+
+#[tokio::test]
+async fn an_action_changed_meanwhile_stops_the_outbox_and_reapply_keeps_both() {
+    let mut server = Server::start().await;
+    let lead = server.client("lee", Role::Lead).await;
+    let inc = report(&lead, "Badge tailgating into the records room").await;
+    let due = Utc::now().date_naive() + Days::new(30);
+    let action = lead
+        .add_action(
+            &inc.id,
+            &serde_json::from_value(serde_json::json!({
+                "title": "Re-train front desk on tailgating",
+                "owner": "pat",
+                "due": due,
+            }))
+            .unwrap(),
+        )
+        .await
+        .unwrap();
+    let mut c = Console::open(lead.clone(), "lee", Role::Lead, "default").await;
+    c.open_incident(&inc.id).await;
+    c.press(KeyCode::Char('4')).await;
+    let board = c.app.board.as_ref().expect("board loaded");
+    let rows = triage::tui::view::board::order(board, false, c.app.board_by_owner);
+    let row = rows
+        .iter()
+        .position(|&i| board.items[i].action_id.as_deref() == Some(action.id.as_str()))
+        .expect("the action is on the board");
+    c.press(KeyCode::Home).await;
+    for _ in 0..row {
+        c.press(KeyCode::Char('j')).await;
+    }
+
+    server.stop().await;
+    c.press(KeyCode::Char('c')).await;
+    assert_eq!(c.app.outbox.len(), 1, "the completion waits");
+
+    server.restart().await;
+    let later = due + Days::new(7);
+    lead.patch_action(
+        &action.id,
+        action.version,
+        &triage::domain::action::ActionPatch {
+            due: Some(later),
+            reason: Some("trainer on leave".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+
+    link_back(&mut c).await;
+    assert!(
+        matches!(c.app.popup, Some(Popup::Outbox { .. })),
+        "the outbox opens at the stopped change"
+    );
+    assert!(c.app.outbox.stopped().is_some());
+    let theirs = lead.incident(&inc.id).await.unwrap().actions;
+    assert_eq!(theirs[0].status, ActionStatus::Open, "nothing overwritten");
+
+    c.press(KeyCode::Char('a')).await;
+    assert!(c.app.outbox.is_empty(), "{:?}", c.error_banner());
+    let both = lead.incident(&inc.id).await.unwrap().actions;
+    assert_eq!(both[0].status, ActionStatus::Done, "mine");
+    assert_eq!(both[0].due, later, "theirs");
+}

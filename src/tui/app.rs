@@ -1143,7 +1143,7 @@ impl App {
                 vec![]
             }
             C::OutboxRetry => {
-                self.outbox.waiting = false;
+                self.outbox.retry();
                 vec![]
             }
             C::EditorCancel | C::ConflictReload | C::ConflictReapply | C::OutboxDrop => vec![],
@@ -1566,12 +1566,28 @@ impl App {
                 self.popup = Some(Popup::Outbox { selected });
                 vec![]
             }
-            (Popup::Outbox { .. }, C::OutboxRetry) => {
-                self.outbox.waiting = false;
+            (Popup::Outbox { selected }, C::OutboxRetry) => {
+                self.outbox.retry();
+                self.popup = Some(Popup::Outbox { selected });
                 self.say("sending the outbox now", false);
                 vec![]
             }
             (Popup::Outbox { selected }, C::ConflictReapply) => {
+                // An incident change gets the conflict dialog, which merges with the form.
+                let dialog = self.outbox.stopped().and_then(|stop| {
+                    let Write::Patch { patch, .. } = &self.outbox.get(stop.entry)?.write else {
+                        return None;
+                    };
+                    let current: Incident = serde_json::from_value(stop.current.clone()?).ok()?;
+                    Some(Popup::Conflict {
+                        patch: Box::new(patch.clone()),
+                        current: Box::new(current),
+                    })
+                });
+                if dialog.is_some() {
+                    self.popup = dialog;
+                    return vec![];
+                }
                 let rebased = self.outbox.stopped().and_then(|stop| {
                     let version = stop.current.as_ref()?.get("version")?.as_i64()?;
                     Some(

@@ -286,6 +286,15 @@ impl Queue {
         self.waiting = true;
     }
 
+    /// Tries again now: ends the wait for the link, and a stop that needs no decision (the
+    /// token was refused). A conflict stays until the analyst re-applies or drops.
+    pub fn retry(&mut self) {
+        self.waiting = false;
+        if self.stopped.as_ref().is_some_and(|s| s.current.is_none()) {
+            self.stopped = None;
+        }
+    }
+
     /// Whether an entry may already be on the server (see `maybe_sent`).
     pub fn maybe_sent(&self, id: u64) -> bool {
         self.maybe_sent.contains(&id)
