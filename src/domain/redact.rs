@@ -215,9 +215,14 @@ impl Scrub {
                 }
                 None => false,
             },
-            Value::Array(items) => items
-                .iter_mut()
-                .fold(false, |changed, item| self.apply_value(item) || changed),
+            Value::Array(items) => {
+                // Every element, not just up to the first change.
+                let mut changed = false;
+                for item in items {
+                    changed |= self.apply_value(item);
+                }
+                changed
+            }
             _ => false,
         }
     }
