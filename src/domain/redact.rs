@@ -330,6 +330,23 @@ mod tests {
         );
     }
 
+    /// The OpenAPI document must list the wire names clients send, not the Rust names (the
+    /// macro once hid its serde renames from the schema derive).
+    #[test]
+    fn documented_names_are_the_wire_names() {
+        use utoipa::PartialSchema;
+        fn listed(schema: impl serde::Serialize) -> Vec<String> {
+            let v = serde_json::to_value(schema).unwrap();
+            serde_json::from_value(v["enum"].clone()).unwrap()
+        }
+        let names: Vec<&str> = RedactField::ALL.iter().map(|f| f.as_str()).collect();
+        assert_eq!(listed(RedactField::schema()), names);
+        assert_eq!(
+            listed(crate::domain::Status::schema()),
+            ["new", "triaged", "investigating", "actions", "closed"]
+        );
+    }
+
     #[test]
     fn field_names_are_dotted_paths() {
         assert_eq!(
