@@ -55,6 +55,9 @@ pub enum Command {
     Import(ImportArgs),
     /// Export incidents.
     Export(ExportArgs),
+    /// Redact mistakenly entered text (a patient's name, an MRN) from an incident field or a
+    /// note, everywhere it is stored; admin only, recorded in the audit trail.
+    Redact(RedactArgs),
     /// The audit trail (acts on the database directly).
     #[command(subcommand)]
     Audit(AuditCommand),
@@ -264,6 +267,35 @@ pub struct ExportArgs {
     /// Write here instead of standard output.
     #[arg(long)]
     pub out: Option<PathBuf>,
+}
+
+/// `triage redact`.
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("what").required(true).args(["field", "note"])))]
+pub struct RedactArgs {
+    /// Incident id.
+    pub id: String,
+    /// The field to redact (its JSON path), e.g. `description` or `root_cause.summary`.
+    #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(
+        crate::domain::redact::RedactField::ALL.iter().map(|f| f.as_str())
+    ))]
+    pub field: Option<String>,
+    /// Redact the text of this note instead of a field.
+    #[arg(long)]
+    pub note: Option<String>,
+    /// Why (required; recorded for good, so name the kind of data, not the data).
+    #[arg(long)]
+    pub reason: String,
+    /// Redact only a phrase, read from standard input (kept out of shell history), instead of
+    /// the whole text.
+    #[arg(long)]
+    pub phrase_stdin: bool,
+    /// The incident version the redaction is based on (default: the current one).
+    #[arg(long)]
+    pub expect_version: Option<i64>,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `triage audit …`.

@@ -59,6 +59,7 @@ async fn run(cli: Cli) -> Result<()> {
         Some(Command::Deadlines(a)) => commands::deadlines::run(a, &settings.clock_rules()),
         Some(Command::Import(a)) => commands::import::run(&settings, a).await,
         Some(Command::Export(a)) => commands::client_cmds::export(&settings, a).await,
+        Some(Command::Redact(a)) => commands::redact::run(&settings, a).await,
         Some(Command::Audit(AuditCommand::Verify { json })) => {
             commands::audit::verify(&settings, *json).await
         }

@@ -8,6 +8,7 @@ pub use sse::EventStream;
 
 use crate::domain::action::{Action, ActionPatch, NewAction};
 use crate::domain::audit::AuditEvent;
+use crate::domain::redact::{NewRedaction, Redaction};
 use crate::domain::wire::{
     ActionList, Board, ErrorBody, ImportBatch, ImportOutcome, IncidentPage, NewNote, SearchResults,
     Stats, Whoami,
@@ -292,6 +293,23 @@ impl ApiClient {
             None,
             Some(action),
             None,
+        )
+        .await
+    }
+
+    /// Redacts a field or note of an incident at `version` (admin only).
+    pub async fn redact(
+        &self,
+        id: &str,
+        version: i64,
+        redaction: &NewRedaction,
+    ) -> Result<Redaction, ClientError> {
+        self.send(
+            Method::POST,
+            &format!("/api/v1/incidents/{}/redactions", encode(id)),
+            None,
+            Some(redaction),
+            Some(version),
         )
         .await
     }

@@ -14,6 +14,7 @@ pub async fn verify(settings: &Settings, json: bool) -> Result<()> {
     if json {
         super::print_json(&serde_json::json!({
             "checked": report.checked,
+            "redacted": report.redacted,
             "ok": report.first_broken.is_none(),
             "first_broken": report.first_broken.as_ref().map(|(seq, why)| serde_json::json!({"seq": seq, "reason": why})),
         }))?;
@@ -21,7 +22,14 @@ pub async fn verify(settings: &Settings, json: bool) -> Result<()> {
     match report.first_broken {
         None => {
             if !json {
-                println!("audit trail intact: {} entries verified", report.checked);
+                if report.redacted > 0 {
+                    println!(
+                        "audit trail intact: {} entries verified ({} redacted, as their redaction entries record)",
+                        report.checked, report.redacted
+                    );
+                } else {
+                    println!("audit trail intact: {} entries verified", report.checked);
+                }
             }
             Ok(())
         }

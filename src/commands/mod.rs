@@ -7,6 +7,7 @@ pub mod console;
 pub mod deadlines;
 pub mod import;
 pub mod logging;
+pub mod redact;
 pub mod serve;
 pub mod token;
 

@@ -11,6 +11,7 @@ pub mod deadlines;
 pub mod escalation;
 pub mod incident;
 pub mod lifecycle;
+pub mod redact;
 pub mod role;
 pub mod text;
 pub mod wire;

@@ -86,6 +86,11 @@ impl From<StoreError> for ApiError {
                     "the database did not answer; try again",
                 )
             }
+            StoreError::Invalid { field, message } => ApiError::invalid(&field, message),
+            StoreError::Integrity(what) => {
+                tracing::error!(what = %what, "audit trail does not verify");
+                ApiError::internal(what)
+            }
             StoreError::Corrupt(what) => {
                 tracing::error!(what = %what, "unreadable stored record");
                 ApiError::internal("a stored record could not be read")

@@ -72,6 +72,10 @@ const TABLES: &[(&str, &str, &[Column])] = &[
             ("after_json", false),
             ("prev_hash", false),
             ("hash", false),
+            ("before_digest", false),
+            ("after_digest", false),
+            ("before_salt", false),
+            ("after_salt", false),
         ],
     ),
     (

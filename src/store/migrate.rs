@@ -28,6 +28,13 @@ const STEPS: &[Step] = &[
         sqlite: include_str!("migrations/0002_append_only_sqlite.sql"),
         postgres: include_str!("migrations/0002_append_only_postgres.sql"),
     },
+    Step {
+        version: 3,
+        name: "content-digests-and-redaction",
+        shared: include_str!("migrations/0003_content_digests.sql"),
+        sqlite: include_str!("migrations/0003_redaction_sqlite.sql"),
+        postgres: include_str!("migrations/0003_redaction_postgres.sql"),
+    },
 ];
 
 /// Splits a script into statements. Semicolons inside `$$ … $$` bodies or `BEGIN … END` trigger
@@ -120,5 +127,13 @@ mod tests {
         let pg = statements(include_str!("migrations/0002_append_only_postgres.sql"));
         assert_eq!(pg.len(), 3, "{pg:#?}");
         assert!(statements(include_str!("migrations/0001_initial.sql")).len() >= 10);
+        assert_eq!(
+            statements(include_str!("migrations/0003_content_digests.sql")).len(),
+            4
+        );
+        let sqlite = statements(include_str!("migrations/0003_redaction_sqlite.sql"));
+        assert_eq!(sqlite.len(), 2, "{sqlite:#?}");
+        let pg = statements(include_str!("migrations/0003_redaction_postgres.sql"));
+        assert_eq!(pg.len(), 3, "{pg:#?}");
     }
 }

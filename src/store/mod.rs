@@ -12,6 +12,7 @@ pub use sql::SqlStore;
 pub use time::{format_time, parse_time};
 
 use crate::domain::audit::{AuditEvent, StoredAuditRow};
+use crate::domain::redact::{RedactTarget, Redaction, Scrub};
 use crate::domain::wire::{ImportOutcome, ServerEvent};
 use crate::domain::{Action, Incident, Note, Role, Status};
 use async_trait::async_trait;
@@ -52,6 +53,19 @@ pub enum StoreError {
     /// A stored document could not be read back.
     #[error("stored record is unreadable: {0}")]
     Corrupt(String),
+    /// The request names something the record does not hold (e.g. a redaction of a note that
+    /// is not the incident's, or of text that is not there).
+    #[error("{field}: {message}")]
+    Invalid {
+        /// The request field to blame.
+        field: String,
+        /// Why.
+        message: String,
+    },
+    /// The audit trail does not verify where a write would change it (a redaction refuses to
+    /// scrub an entry that was already tampered with, which would hide the tampering).
+    #[error("audit trail integrity: {0}")]
+    Integrity(String),
 }
 
 /// Filters for listing incidents.
@@ -146,6 +160,23 @@ pub struct TokenRecord {
     pub revoked_at: Option<DateTime<Utc>>,
 }
 
+/// An admin's redaction of one text of an incident, as the store carries it out.
+#[derive(Debug, Clone)]
+pub struct RedactRequest {
+    /// The incident.
+    pub incident_id: String,
+    /// The field or note whose text goes.
+    pub target: RedactTarget,
+    /// The whole text or a phrase.
+    pub scrub: Scrub,
+    /// Why (recorded in the redaction's audit entry).
+    pub reason: String,
+    /// Who (an admin).
+    pub actor: String,
+    /// The incident version the admin saw.
+    pub expected_version: i64,
+}
+
 /// A committed write: the value and its audit sequence number (for events).
 #[derive(Debug, Clone)]
 pub struct Committed<T> {
@@ -218,6 +249,15 @@ pub trait Store: Send + Sync {
     ) -> Result<Committed<Action>, StoreError>;
     /// Every action not done, verified or cancelled.
     async fn open_actions(&self) -> Result<Vec<Action>, StoreError>;
+    /// Redacts one text of an incident in one transaction: the record's current text, every
+    /// copy the incident's audit entries keep of it, and a new redaction entry recording which
+    /// texts were scrubbed (never the text). Refused with a conflict when the incident is no
+    /// longer at `expected_version`.
+    async fn redact(
+        &self,
+        request: RedactRequest,
+        at: DateTime<Utc>,
+    ) -> Result<Committed<Redaction>, StoreError>;
     /// Audit entries, optionally for one incident and after a sequence number.
     async fn audit(
         &self,

@@ -5,9 +5,11 @@
 //! forks. SQLite runs in WAL mode with `synchronous=FULL`: an acknowledged write is on disk.
 
 use super::{
-    Backend, Change, Committed, ListFilter, Store, StoreError, TokenRecord, format_time, parse_time,
+    Backend, Change, Committed, ListFilter, RedactRequest, Store, StoreError, TokenRecord,
+    format_time, parse_time,
 };
 use crate::domain::audit::{self, AuditEvent, GENESIS_HASH, StoredAuditRow};
+use crate::domain::redact::{REDACT_ACTION, Redaction};
 use crate::domain::wire::{ImportOutcome, ServerEvent};
 use crate::domain::{Action, ActionStatus, Incident, Note, Role};
 use async_trait::async_trait;
@@ -17,6 +19,8 @@ use sqlx::{Any, AnyPool, AssertSqlSafe, Row, Transaction};
 use std::collections::HashMap;
 use std::time::Duration;
 use tokio::sync::{Mutex, MutexGuard};
+
+mod redact;
 
 /// SQL store for SQLite or PostgreSQL.
 pub struct SqlStore {
@@ -110,7 +114,14 @@ impl SqlStore {
     }
 }
 
-/// Appends one audit entry chained to the last one; returns its sequence number.
+/// A fresh random salt for one text digest (hex).
+fn new_salt() -> String {
+    hex::encode(rand::random::<[u8; 16]>())
+}
+
+/// Appends one audit entry chained to the last one; returns its sequence number. The entry is
+/// hashed over salted digests of its texts (chain version 2), so a redaction can later scrub a
+/// text without breaking the chain.
 async fn append_audit(
     tx: &mut Transaction<'static, Any>,
     change: &Change,
@@ -130,6 +141,9 @@ async fn append_audit(
     let at = format_time(at);
     let before = change.before.to_string();
     let after = change.after.to_string();
+    let (before_salt, after_salt) = (new_salt(), new_salt());
+    let before_digest = audit::text_digest(&before_salt, &before);
+    let after_digest = audit::text_digest(&after_salt, &after);
     let content = audit::EntryContent {
         at: &at,
         actor: &change.actor,
@@ -139,8 +153,8 @@ async fn append_audit(
         before: &before,
         after: &after,
     };
-    let hash = audit::entry_hash(&prev_hash, seq, &content);
-    sqlx::query("INSERT INTO audit (seq, at, actor, action, incident_id, entity_id, before_json, after_json, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
+    let hash = audit::entry_hash_v2(&prev_hash, seq, &content, &before_digest, &after_digest);
+    sqlx::query("INSERT INTO audit (seq, at, actor, action, incident_id, entity_id, before_json, after_json, prev_hash, hash, before_digest, after_digest, before_salt, after_salt) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)")
         .bind(seq)
         .bind(at)
         .bind(change.actor.clone())
@@ -151,6 +165,10 @@ async fn append_audit(
         .bind(after)
         .bind(prev_hash)
         .bind(hash)
+        .bind(before_digest)
+        .bind(after_digest)
+        .bind(before_salt)
+        .bind(after_salt)
         .execute(&mut **tx)
         .await?;
     Ok(seq)
@@ -215,6 +233,30 @@ async fn insert_incident(
     Ok(seq)
 }
 
+/// Rewrites an incident's row if it is still at `expected_version`; how many rows changed.
+async fn rewrite_incident(
+    tx: &mut Transaction<'static, Any>,
+    incident: &Incident,
+    expected_version: i64,
+) -> Result<u64, StoreError> {
+    let done = sqlx::query("UPDATE incidents SET version = $1, status = $2, determination = $3, site = $4, owner = $5, discovered_at = $6, category = $7, search_text = $8, updated_at = $9, doc = $10 WHERE id = $11 AND version = $12")
+        .bind(incident.version)
+        .bind(incident.status.as_str())
+        .bind(incident.determination.as_str())
+        .bind(incident.site.clone())
+        .bind(incident.owner.clone())
+        .bind(incident.discovered_at.to_string())
+        .bind(category_text(incident))
+        .bind(search_text(incident))
+        .bind(format_time(incident.updated_at))
+        .bind(incident_doc(incident)?)
+        .bind(incident.id.clone())
+        .bind(expected_version)
+        .execute(&mut **tx)
+        .await?;
+    Ok(done.rows_affected())
+}
+
 async fn touch_incident(
     tx: &mut Transaction<'static, Any>,
     id: &str,
@@ -267,6 +309,10 @@ fn row_audit(row: &AnyRow) -> Result<StoredAuditRow, StoreError> {
         entity_id: row.try_get("entity_id")?,
         before: row.try_get("before_json")?,
         after: row.try_get("after_json")?,
+        before_digest: row.try_get("before_digest")?,
+        after_digest: row.try_get("after_digest")?,
+        before_salt: row.try_get("before_salt")?,
+        after_salt: row.try_get("after_salt")?,
         prev_hash: row.try_get("prev_hash")?,
         hash: row.try_get("hash")?,
     })
@@ -275,7 +321,9 @@ fn row_audit(row: &AnyRow) -> Result<StoredAuditRow, StoreError> {
 fn event_of(row: &StoredAuditRow) -> Option<ServerEvent> {
     let kind = match row.action.as_str() {
         "incident.create" | "incident.import" => "incident.created",
-        "incident.update" | "note.create" | "incident.escalate" => "incident.updated",
+        "incident.update" | "note.create" | "incident.escalate" | REDACT_ACTION => {
+            "incident.updated"
+        }
         "action.create" | "action.update" | "action.escalate" => "action.updated",
         _ => return None,
     };
@@ -545,22 +593,7 @@ impl Store for SqlStore {
         let mut incident = updated;
         incident.version = expected_version + 1;
         incident.updated_at = at;
-        let done = sqlx::query("UPDATE incidents SET version = $1, status = $2, determination = $3, site = $4, owner = $5, discovered_at = $6, category = $7, search_text = $8, updated_at = $9, doc = $10 WHERE id = $11 AND version = $12")
-            .bind(incident.version)
-            .bind(incident.status.as_str())
-            .bind(incident.determination.as_str())
-            .bind(incident.site.clone())
-            .bind(incident.owner.clone())
-            .bind(incident.discovered_at.to_string())
-            .bind(category_text(&incident))
-            .bind(search_text(&incident))
-            .bind(format_time(at))
-            .bind(incident_doc(&incident)?)
-            .bind(incident.id.clone())
-            .bind(expected_version)
-            .execute(&mut *w.tx)
-            .await?;
-        if done.rows_affected() == 0 {
+        if rewrite_incident(&mut w.tx, &incident, expected_version).await? == 0 {
             let WriteTx { tx, _guard } = w;
             tx.rollback().await?;
             drop(_guard);
@@ -798,6 +831,14 @@ impl Store for SqlStore {
             }
         }
         Ok(out)
+    }
+
+    async fn redact(
+        &self,
+        request: RedactRequest,
+        at: DateTime<Utc>,
+    ) -> Result<Committed<Redaction>, StoreError> {
+        self.redact_text(request, at).await
     }
 
     async fn latest_seq(&self) -> Result<i64, StoreError> {

@@ -62,6 +62,9 @@ pub struct TestServer {
     pub clock: Option<Arc<FixedClock>>,
     /// Keeps the database directory alive.
     pub dir: tempfile::TempDir,
+    /// The database the server runs on: the SQLite file's path or the PostgreSQL URL (tests
+    /// that inspect or tamper with the stored rows open it themselves).
+    pub db: String,
     /// Raw HTTP client (no retries, no token).
     pub http: reqwest::Client,
     /// Tokens by user name.
@@ -92,7 +95,7 @@ impl TestServer {
         };
         let config = ServerConfig {
             listen: "127.0.0.1:0".parse().expect("address"),
-            db,
+            db: db.clone(),
             body_limit: options.body_limit,
             ..Default::default()
         };
@@ -110,6 +113,7 @@ impl TestServer {
             running,
             clock,
             dir,
+            db,
             http: raw_client(None),
             tokens: std::sync::Mutex::new(Vec::new()),
         };

@@ -7,6 +7,7 @@ pub mod board;
 pub mod import;
 pub mod incidents;
 pub mod meta;
+pub mod redactions;
 pub mod search;
 pub mod stats;
 
@@ -54,6 +55,7 @@ pub fn routes_and_doc() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(incidents::get_incident, incidents::patch_incident))
         .routes(routes!(incidents::add_note))
         .routes(routes!(incidents::add_action))
+        .routes(routes!(redactions::redact))
         .routes(routes!(actions::patch_action))
         .routes(routes!(actions::list_actions))
         .routes(routes!(board::board))

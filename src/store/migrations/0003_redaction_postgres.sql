@@ -1,0 +1,34 @@
+-- Still append-only, with one exception: right after a redaction entry of the same incident is
+-- appended (it is then the newest entry), an earlier entry of that incident may have its
+-- before/after text replaced and the salt of a replaced text dropped. Nothing else may change.
+CREATE FUNCTION triage_audit_guard() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'UPDATE'
+        AND NEW.seq = OLD.seq AND NEW.at = OLD.at AND NEW.actor = OLD.actor
+        AND NEW.action = OLD.action
+        AND NEW.incident_id IS NOT DISTINCT FROM OLD.incident_id
+        AND NEW.entity_id = OLD.entity_id AND NEW.prev_hash = OLD.prev_hash
+        AND NEW.hash = OLD.hash
+        AND NEW.before_digest IS NOT DISTINCT FROM OLD.before_digest
+        AND NEW.after_digest IS NOT DISTINCT FROM OLD.after_digest
+        AND (NEW.before_salt IS NOT DISTINCT FROM OLD.before_salt OR NEW.before_salt IS NULL)
+        AND (NEW.after_salt IS NOT DISTINCT FROM OLD.after_salt OR NEW.after_salt IS NULL)
+        AND (NEW.before_json = OLD.before_json OR NEW.before_salt IS NULL)
+        AND (NEW.after_json = OLD.after_json OR NEW.after_salt IS NULL)
+        AND OLD.action <> 'incident.redact'
+        AND OLD.incident_id IS NOT NULL
+        AND EXISTS (
+            SELECT 1 FROM audit AS r
+            WHERE r.seq = (SELECT MAX(seq) FROM audit)
+                AND r.seq > OLD.seq
+                AND r.action = 'incident.redact'
+                AND r.incident_id = OLD.incident_id
+        )
+    THEN
+        RETURN NEW;
+    END IF;
+    RAISE EXCEPTION 'audit trail is append-only: only a redaction may scrub text';
+END $$;
+DROP TRIGGER audit_no_update ON audit;
+CREATE TRIGGER audit_no_update BEFORE UPDATE OR DELETE ON audit
+FOR EACH ROW EXECUTE FUNCTION triage_audit_guard();
