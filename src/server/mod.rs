@@ -140,9 +140,20 @@ pub fn state_for(store: Arc<dyn Store>, clock: Arc<dyn Clock>, rules: ClockRules
     }
 }
 
-/// The router with every route, its limits and the OpenAPI document.
+/// The router with every route, its limits and the OpenAPI document. A handler that panics
+/// answers a JSON 500 instead of dropping the connection.
 pub fn app(state: AppState, body_limit: usize) -> Router {
-    routes::router(state, body_limit)
+    routes::router(state, body_limit).layer(tower_http::catch_panic::CatchPanicLayer::custom(
+        panic_response,
+    ))
+}
+
+/// The answer for a request whose handler panicked. The panic's text is not logged: it may
+/// quote incident data.
+fn panic_response(_panic: Box<dyn std::any::Any + Send>) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    tracing::error!("a request handler panicked");
+    error::ApiError::internal("the server failed on this request").into_response()
 }
 
 /// Binds and serves until `stop` (or the returned handle's stopper) says so.
