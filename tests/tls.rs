@@ -391,7 +391,10 @@ fn serve_refuses_half_or_unreadable_tls_settings() {
             .args(["serve", "--listen", "127.0.0.1:0"])
             .env("TRIAGE_TLS_CERT", &cert),
     );
-    assert!(!out.status.success(), "serve started with TRIAGE_TLS_CERT alone");
+    assert!(
+        !out.status.success(),
+        "serve started with TRIAGE_TLS_CERT alone"
+    );
     assert!(stderr(&out).contains("--tls-key"), "{}", stderr(&out));
 
     let out = serve(&["--tls-key".as_ref(), key.as_os_str()]);
