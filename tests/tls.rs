@@ -430,9 +430,9 @@ fn serve_refuses_half_or_unreadable_tls_settings() {
     assert!(err.contains("server.pem") && err.contains("key"), "{err}");
 }
 
-/// Keeps the server-config type used above honest about holding both files.
+/// A matching certificate and key make a configuration that speaks HTTP/1.1 (what axum serves).
 #[test]
-fn tls_files_hold_both_paths() {
+fn a_valid_pair_offers_http1() {
     let pki = Pki::new();
     let config = server::tls::server_config(&pki.files()).expect("valid pair");
     assert_eq!(config.alpn_protocols, vec![b"http/1.1".to_vec()]);
