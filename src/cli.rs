@@ -16,6 +16,10 @@ pub struct Cli {
     /// API token.
     #[arg(long, global = true, hide_env_values = true)]
     pub token: Option<String>,
+    /// Also trust the CA certificate(s) in this PEM file for an https:// API URL (a private CA);
+    /// the system's roots stay trusted.
+    #[arg(long, global = true, value_name = "PEM")]
+    pub ca_cert: Option<PathBuf>,
     /// Open the console on a fresh demo database (past HHS breaches plus live near misses).
     #[arg(long)]
     pub demo: bool,
@@ -87,6 +91,12 @@ pub struct ServeArgs {
     /// Address to bind.
     #[arg(long)]
     pub listen: Option<String>,
+    /// Serve HTTPS with this certificate chain (PEM); needs --tls-key.
+    #[arg(long, value_name = "PEM")]
+    pub tls_cert: Option<PathBuf>,
+    /// The private key (PEM) of --tls-cert.
+    #[arg(long, value_name = "PEM")]
+    pub tls_key: Option<PathBuf>,
 }
 
 /// Roles a token may have.

@@ -27,6 +27,13 @@ pub struct Settings {
     pub db: Option<String>,
     /// Address `serve` binds.
     pub listen: String,
+    /// Certificate chain (PEM) `serve` presents for HTTPS; needs `tls_key` too.
+    pub tls_cert: Option<PathBuf>,
+    /// Private key (PEM) of `tls_cert`.
+    pub tls_key: Option<PathBuf>,
+    /// Extra CA certificate(s) (PEM) the clients trust besides the system's, for a server whose
+    /// certificate a private CA issued.
+    pub ca_cert: Option<PathBuf>,
     /// Keymap name (default, vim, emacs, or a user file).
     pub keymap: String,
     /// Theme name (dark, light, high-contrast, mono, or a user file).
@@ -55,6 +62,9 @@ impl Default for Settings {
             token: None,
             db: None,
             listen: "127.0.0.1:7878".into(),
+            tls_cert: None,
+            tls_key: None,
+            ca_cert: None,
             keymap: "default".into(),
             theme: "dark".into(),
             data_dir: dirs.1,

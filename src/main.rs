@@ -17,6 +17,17 @@ fn settings_from(cli: &Cli) -> Result<Settings> {
     if let Some(db) = &cli.db {
         settings.db = Some(db.clone());
     }
+    if let Some(ca) = &cli.ca_cert {
+        settings.ca_cert = Some(ca.clone());
+    }
+    if let Some(Command::Serve(serve)) = &cli.command {
+        if let Some(cert) = &serve.tls_cert {
+            settings.tls_cert = Some(cert.clone());
+        }
+        if let Some(key) = &serve.tls_key {
+            settings.tls_key = Some(key.clone());
+        }
+    }
     if let Some(k) = &cli.keymap {
         settings.keymap = k.clone();
     }

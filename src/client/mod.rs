@@ -37,6 +37,9 @@ pub enum ClientError {
     /// The answer was not what the contract says.
     #[error("unexpected answer from the server: {0}")]
     Decode(String),
+    /// The client could not be set up (e.g. a CA certificate that is not PEM).
+    #[error("cannot set up the HTTP client: {0}")]
+    Setup(String),
 }
 
 impl ClientError {
@@ -112,11 +115,33 @@ const READ_ATTEMPTS: u32 = 3;
 impl ApiClient {
     /// A client for `base` (e.g. `http://127.0.0.1:7878`) presenting `token`.
     pub fn new(base: &str, token: &str) -> Result<Self, ClientError> {
+        Self::with_roots(base, token, Vec::new())
+    }
+
+    /// Like [`ApiClient::new`], also trusting the CA certificate(s) in `ca_pem` besides the
+    /// system's roots: for an `https://` server whose certificate a private CA issued.
+    pub fn with_ca_pem(base: &str, token: &str, ca_pem: &[u8]) -> Result<Self, ClientError> {
+        let roots = reqwest::Certificate::from_pem_bundle(ca_pem)
+            .map_err(|e| ClientError::Setup(format!("CA certificate is not valid PEM: {e}")))?;
+        if roots.is_empty() {
+            return Err(ClientError::Setup(
+                "no CERTIFICATE section found in the CA certificate file".into(),
+            ));
+        }
+        Self::with_roots(base, token, roots)
+    }
+
+    fn with_roots(
+        base: &str,
+        token: &str,
+        roots: Vec<reqwest::Certificate>,
+    ) -> Result<Self, ClientError> {
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(5))
             .timeout(Duration::from_secs(60))
+            .tls_certs_merge(roots)
             .build()
-            .map_err(|e| ClientError::Network(e.to_string()))?;
+            .map_err(|e| ClientError::Setup(error_chain(&e)))?;
         Ok(ApiClient {
             base: base.trim_end_matches('/').to_string(),
             token: token.to_string(),
@@ -164,7 +189,7 @@ impl ApiClient {
                     tracing::debug!(error = %e, attempt, "retrying read");
                     tokio::time::sleep(Duration::from_millis(100 * 2u64.pow(attempt))).await;
                 }
-                Err(e) => return Err(ClientError::Network(e.to_string())),
+                Err(e) => return Err(ClientError::Network(error_chain(&e))),
             }
         }
     }
@@ -401,7 +426,7 @@ impl ApiClient {
         let resp = req
             .send()
             .await
-            .map_err(|e| ClientError::Network(e.to_string()))?;
+            .map_err(|e| ClientError::Network(error_chain(&e)))?;
         if !resp.status().is_success() {
             return Err(decode::<serde_json::Value>(resp)
                 .await
@@ -415,6 +440,22 @@ impl ApiClient {
     pub async fn healthy(&self) -> bool {
         matches!(self.http.get(self.url("/healthz")).timeout(Duration::from_secs(3)).send().await, Ok(r) if r.status().is_success())
     }
+}
+
+/// An error with its causes (`error sending request…: …: invalid peer certificate: UnknownIssuer`):
+/// reqwest's own message alone hides why a connection failed, e.g. an untrusted certificate.
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(c) = cause {
+        let part = c.to_string();
+        if !text.contains(&part) {
+            text.push_str(": ");
+            text.push_str(&part);
+        }
+        cause = c.source();
+    }
+    text
 }
 
 /// Percent-encodes a path segment, byte by byte of its UTF-8 form.
@@ -435,7 +476,7 @@ async fn decode<T: DeserializeOwned>(resp: reqwest::Response) -> Result<T, Clien
     let bytes = resp
         .bytes()
         .await
-        .map_err(|e| ClientError::Network(e.to_string()))?;
+        .map_err(|e| ClientError::Network(error_chain(&e)))?;
     if status.is_success() {
         return serde_json::from_slice(&bytes).map_err(|e| ClientError::Decode(e.to_string()));
     }

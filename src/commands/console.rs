@@ -59,6 +59,7 @@ pub async fn start_embedded(settings: &Settings, db: String) -> Result<RunningSe
         body_limit: settings.body_limit,
         rules: settings.clock_rules(),
         max_connections: settings.max_connections,
+        tls: None,
     };
     server::start(config, None)
         .await

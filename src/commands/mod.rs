@@ -15,7 +15,8 @@ use crate::client::ApiClient;
 use crate::config::Settings;
 use anyhow::{Context, Result, bail};
 
-/// A client from the settings' URL and token; both are needed for API commands.
+/// A client from the settings' URL and token (both needed for API commands), trusting the
+/// configured private CA when there is one.
 pub fn api_client(settings: &Settings) -> Result<ApiClient> {
     let Some(url) = settings.url.as_deref() else {
         bail!("no API address: set TRIAGE_URL, `url` in the config file, or pass --url");
@@ -25,7 +26,15 @@ pub fn api_client(settings: &Settings) -> Result<ApiClient> {
             "no API token: set TRIAGE_TOKEN, `token` in the config file, or pass --token (create one with `triage token create`)"
         );
     };
-    ApiClient::new(url, token).context("building the HTTP client")
+    match &settings.ca_cert {
+        None => ApiClient::new(url, token).context("building the HTTP client"),
+        Some(path) => {
+            let pem = std::fs::read(path)
+                .with_context(|| format!("cannot read the CA certificate {}", path.display()))?;
+            ApiClient::with_ca_pem(url, token, &pem)
+                .with_context(|| format!("using the CA certificate {}", path.display()))
+        }
+    }
 }
 
 /// Prints a value as pretty JSON.

@@ -1,12 +1,26 @@
 //! `triage serve`: the API until SIGINT or SIGTERM.
 
 use crate::config::Settings;
+use crate::server::tls::TlsFiles;
 use crate::server::{self, ServerConfig};
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 
 /// The server configuration the settings describe.
 pub fn server_config(settings: &Settings, listen: Option<&str>) -> Result<ServerConfig> {
     let listen = listen.unwrap_or(&settings.listen);
+    let tls = match (&settings.tls_cert, &settings.tls_key) {
+        (Some(cert), Some(key)) => Some(TlsFiles {
+            cert: cert.clone(),
+            key: key.clone(),
+        }),
+        (None, None) => None,
+        (Some(_), None) => bail!(
+            "--tls-cert needs --tls-key too (or TRIAGE_TLS_KEY / `tls_key` in the config file): HTTPS needs both the certificate and its private key"
+        ),
+        (None, Some(_)) => bail!(
+            "--tls-key needs --tls-cert too (or TRIAGE_TLS_CERT / `tls_cert` in the config file): HTTPS needs both the certificate and its private key"
+        ),
+    };
     Ok(ServerConfig {
         listen: listen
             .parse()
@@ -15,6 +29,7 @@ pub fn server_config(settings: &Settings, listen: Option<&str>) -> Result<Server
         body_limit: settings.body_limit,
         rules: settings.clock_rules(),
         max_connections: settings.max_connections,
+        tls,
     })
 }
 

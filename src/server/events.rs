@@ -135,6 +135,7 @@ pub struct Stopping(pub watch::Receiver<bool>);
 
 /// Where an event stream should start.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct EventQuery {
     /// Replay every event after this sequence number before going live.
     pub since_seq: Option<i64>,

@@ -8,6 +8,7 @@ pub mod events;
 pub mod extract;
 pub mod routes;
 pub mod service;
+pub mod tls;
 pub mod webhook;
 
 use crate::domain::clock::{Clock, SystemClock};
@@ -16,6 +17,7 @@ use crate::domain::wire::ServerEvent;
 use crate::store::{SqlStore, Store, StoreError};
 use auth::{FailureLimiter, TokenCache};
 use axum::Router;
+use axum::serve::ListenerExt;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -64,6 +66,8 @@ pub struct ServerConfig {
     pub rules: ClockRules,
     /// Database pool size.
     pub max_connections: u32,
+    /// Serve HTTPS with this certificate and key; plain HTTP when absent.
+    pub tls: Option<tls::TlsFiles>,
 }
 
 impl Default for ServerConfig {
@@ -74,6 +78,7 @@ impl Default for ServerConfig {
             body_limit: 1024 * 1024,
             rules: ClockRules::default(),
             max_connections: 8,
+            tls: None,
         }
     }
 }
@@ -84,14 +89,16 @@ pub struct RunningServer {
     pub addr: SocketAddr,
     /// Shared state (tests use the store directly).
     pub state: AppState,
+    tls: bool,
     shutdown: watch::Sender<bool>,
     join: JoinHandle<()>,
 }
 
 impl RunningServer {
-    /// The base URL, e.g. `http://127.0.0.1:7878`.
+    /// The base URL, e.g. `http://127.0.0.1:7878` (`https://…` when serving TLS).
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        let scheme = if self.tls { "https" } else { "http" };
+        format!("{scheme}://{}", self.addr)
     }
 
     /// Stops accepting, finishes in-flight requests and waits for the end.
@@ -133,9 +140,20 @@ pub fn state_for(store: Arc<dyn Store>, clock: Arc<dyn Clock>, rules: ClockRules
     }
 }
 
-/// The router with every route, its limits and the OpenAPI document.
+/// The router with every route, its limits and the OpenAPI document. A handler that panics
+/// answers a JSON 500 instead of dropping the connection.
 pub fn app(state: AppState, body_limit: usize) -> Router {
-    routes::router(state, body_limit)
+    routes::router(state, body_limit).layer(tower_http::catch_panic::CatchPanicLayer::custom(
+        panic_response,
+    ))
+}
+
+/// The answer for a request whose handler panicked. The panic's text is not logged: it may
+/// quote incident data.
+fn panic_response(_panic: Box<dyn std::any::Any + Send>) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    tracing::error!("a request handler panicked");
+    error::ApiError::internal("the server failed on this request").into_response()
 }
 
 /// Binds and serves until `stop` (or the returned handle's stopper) says so.
@@ -143,10 +161,18 @@ pub async fn start(
     config: ServerConfig,
     clock: Option<Arc<dyn Clock>>,
 ) -> Result<RunningServer, std::io::Error> {
+    // Certificate problems are reported before the database is touched or a port is taken.
+    let tls = match &config.tls {
+        Some(files) => Some(tls::server_config(files).map_err(std::io::Error::other)?),
+        None => None,
+    };
     let store = open_store(&config).await.map_err(std::io::Error::other)?;
     let clock = clock.unwrap_or_else(|| Arc::new(SystemClock));
     let state = state_for(store, clock, config.rules.clone());
-    start_with_state(config.listen, state, config.body_limit).await
+    if let Some(files) = &config.tls {
+        tracing::info!(certificate = %files.cert.display(), "TLS on");
+    }
+    start_with_state_tls(config.listen, state, config.body_limit, tls).await
 }
 
 /// Serves an already built state (tests that share a store between two servers use this).
@@ -154,6 +180,16 @@ pub async fn start_with_state(
     listen: SocketAddr,
     state: AppState,
     body_limit: usize,
+) -> Result<RunningServer, std::io::Error> {
+    start_with_state_tls(listen, state, body_limit, None).await
+}
+
+/// Like [`start_with_state`], serving HTTPS with `tls` when given.
+pub async fn start_with_state_tls(
+    listen: SocketAddr,
+    state: AppState,
+    body_limit: usize,
+    tls: Option<Arc<rustls::ServerConfig>>,
 ) -> Result<RunningServer, std::io::Error> {
     let listener = TcpListener::bind(listen).await?;
     let addr = listener.local_addr()?;
@@ -169,29 +205,42 @@ pub async fn start_with_state(
     let escalator = tokio::spawn(escalation::run(state.clone(), shutdown.subscribe()));
     let router = app(state.clone(), body_limit)
         .layer(axum::Extension(events::Stopping(shutdown.subscribe())));
+    let serves_tls = tls.is_some();
     let join = tokio::spawn(async move {
-        let served = axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(async move {
+        let stopped = async move {
             while !*rx.borrow() {
                 if rx.changed().await.is_err() {
                     break;
                 }
             }
-        })
-        .await;
+        };
+        let service = router.into_make_service_with_connect_info::<SocketAddr>();
+        let served = match tls {
+            None => {
+                axum::serve(listener, service)
+                    .with_graceful_shutdown(stopped)
+                    .await
+            }
+            Some(config) => {
+                // `tap_io` adds nothing to the connection; through it axum gives handlers the
+                // peer address (`ConnectInfo<SocketAddr>`, which the failure limiter needs).
+                let listener = tls::TlsListener::new(listener, config).tap_io(|_| {});
+                axum::serve(listener, service)
+                    .with_graceful_shutdown(stopped)
+                    .await
+            }
+        };
         if let Err(e) = served {
             tracing::error!(error = %e, "server ended with an error");
         }
         pump.abort();
         escalator.abort();
     });
-    tracing::info!(%addr, "serving");
+    tracing::info!(%addr, tls = serves_tls, "serving");
     Ok(RunningServer {
         addr,
         state,
+        tls: serves_tls,
         shutdown,
         join,
     })
@@ -241,6 +290,7 @@ mod tests {
             body_limit: 1 << 20,
             rules: ClockRules::default(),
             max_connections: 2,
+            tls: None,
         };
         let server = start(config, None).await.unwrap();
         let (secret, record) = auth::new_token("kim", Role::Analyst, None);

@@ -56,6 +56,7 @@ pub async fn patch_action(
 
 /// Which actions to list.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ActionQuery {
     /// Owner; `me` for the caller. Everyone's when absent.

@@ -13,6 +13,7 @@ use utoipa::IntoParams;
 
 /// Which entries to read.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct AuditQuery {
     /// Only entries about this incident.

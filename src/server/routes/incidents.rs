@@ -64,6 +64,7 @@ pub async fn create_report(
 
 /// Filters and paging for the incident list.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
     /// Status, or several separated by commas.

@@ -25,6 +25,7 @@ pub async fn with_similar(state: &AppState, mut incident: Incident) -> Incident 
 
 /// A search request.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct SearchQuery {
     /// Fuzzy words mixed with filters: `site:north cat:fax status:closed det:near_miss owner:kim after:2025-01-01 before:2026-01-01`.

@@ -15,6 +15,7 @@ use utoipa::IntoParams;
 
 /// The window and period of the statistics.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct StatsQuery {
     /// First day (default: a year before `to`).
@@ -28,6 +29,11 @@ pub struct StatsQuery {
 /// Days outside these years are refused: the window arithmetic (a year back, a week or a month
 /// on) must never leave chrono's calendar, where it panics or saturates into an endless loop.
 const YEARS: std::ops::RangeInclusive<i32> = 1900..=9999;
+
+/// Most periods one answer may hold: every site and category gets a series this long, so an
+/// unbounded window (1900 to 9999 by week is 420,000 periods) would turn one request into
+/// hundreds of megabytes.
+pub const MAX_PERIODS: i64 = 1000;
 
 fn parse_day(field: &str, value: Option<String>) -> ApiResult<Option<NaiveDate>> {
     value
@@ -138,6 +144,19 @@ pub async fn stats(
         "month" => true,
         _ => return Err(ApiError::invalid("by", "by is week or month")),
     };
+    let periods = if monthly {
+        (to.year() - from.year()) as i64 * 12 + to.month() as i64 - from.month() as i64 + 1
+    } else {
+        (to - from).num_days() / 7 + 1
+    };
+    if periods > MAX_PERIODS {
+        return Err(ApiError::invalid(
+            "from",
+            format!(
+                "the window has {periods} {by}s; at most {MAX_PERIODS} (a shorter window, or by=month)"
+            ),
+        ));
+    }
     let incidents = all_incidents(&state).await?;
     let in_window: Vec<&Incident> = incidents
         .iter()
