@@ -191,6 +191,18 @@ async fn bad_reports_are_refused_with_the_right_status() {
         b
     };
     let cases = vec![
+        post("NUL in a text field (no back end can keep it the same)")
+            .json(with(json!({"description": "before\u{0}after"})))
+            .want(422, "invalid", Some("description"))
+            .mentions("NUL"),
+        Case::new(
+            "NUL in a query filter",
+            REPORTER,
+            Method::GET,
+            "/api/v1/incidents?site=North%00",
+        )
+        .want(400, "malformed", None)
+        .mentions("NUL"),
         post("malformed JSON")
             .raw(Some("application/json"), br#"{"title": "x", "site": "#)
             .want(400, "malformed", None),

@@ -14,7 +14,19 @@ use serde::de::DeserializeOwned;
 pub struct JsonBody<T>(pub T);
 
 /// Parses JSON bytes, classifying failures as 400 (syntax) or 422 (values, naming the field).
+/// Text holding NUL (U+0000) is refused: PostgreSQL cannot store it, and one database must be
+/// able to move to the other (`triage db copy`), so neither back end takes it.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    if has_nul_escape(bytes) {
+        let field = serde_json::from_slice::<serde_json::Value>(bytes)
+            .ok()
+            .and_then(|v| nul_path(&v, String::new()))
+            .unwrap_or_else(|| "body".into());
+        return Err(ApiError::invalid(
+            &field,
+            "text may not contain NUL (U+0000) characters",
+        ));
+    }
     let de = &mut serde_json::Deserializer::from_slice(bytes);
     match serde_path_to_error::deserialize::<_, T>(de) {
         Ok(v) => Ok(v),
@@ -33,6 +45,53 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
                 _ => Err(ApiError::malformed(format!("malformed JSON: {inner}"))),
             }
         }
+    }
+}
+
+/// Whether JSON text holds a `\u0000` escape (the only way JSON can carry NUL): a backslash
+/// that is itself not escaped, followed by `u0000`.
+fn has_nul_escape(bytes: &[u8]) -> bool {
+    let mut backslashes = 0usize;
+    for (i, &b) in bytes.iter().enumerate() {
+        if b == b'\\' {
+            backslashes += 1;
+            continue;
+        }
+        if b == b'u' && backslashes % 2 == 1 && bytes[i + 1..].starts_with(b"0000") {
+            return true;
+        }
+        backslashes = 0;
+    }
+    false
+}
+
+/// The path of the first string (or key) holding NUL, e.g. `records[0].title`.
+fn nul_path(value: &serde_json::Value, path: String) -> Option<String> {
+    let here = || {
+        if path.is_empty() {
+            "body".to_string()
+        } else {
+            path.clone()
+        }
+    };
+    match value {
+        serde_json::Value::String(s) if s.contains('\0') => Some(here()),
+        serde_json::Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, v)| nul_path(v, format!("{path}[{i}]"))),
+        serde_json::Value::Object(map) => map.iter().find_map(|(k, v)| {
+            let child = if path.is_empty() {
+                k.clone()
+            } else {
+                format!("{path}.{k}")
+            };
+            if k.contains('\0') {
+                return Some(here());
+            }
+            nul_path(v, child)
+        }),
+        _ => None,
     }
 }
 
@@ -82,10 +141,14 @@ impl<S: Send + Sync> FromRequestParts<S> for IdPath {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        axum::extract::Path::<String>::from_request_parts(parts, state)
+        let id = axum::extract::Path::<String>::from_request_parts(parts, state)
             .await
-            .map(|p| IdPath(p.0))
-            .map_err(|e| ApiError::malformed(e.body_text()))
+            .map_err(|e| ApiError::malformed(e.body_text()))?
+            .0;
+        if id.chars().any(char::is_control) {
+            return Err(ApiError::malformed("ids never contain control characters"));
+        }
+        Ok(IdPath(id))
     }
 }
 
@@ -131,6 +194,19 @@ pub fn required_version(header: IfMatch, body: Option<i64>) -> Result<i64, ApiEr
 mod tests {
     use super::*;
     use crate::domain::NewReport;
+
+    #[test]
+    fn nul_in_text_is_422_naming_the_field_and_escaped_backslashes_are_not_nul() {
+        let err = parse_json::<NewReport>(br#"{"title":"a\u0000b","site":"N"}"#).unwrap_err();
+        assert_eq!(err.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(format!("{err:?}").contains("title"), "{err:?}");
+        let ok = parse_json::<NewReport>(br#"{"title":"a\\u0000b","site":"N"}"#).unwrap();
+        assert_eq!(ok.title, "a\\u0000b", "a literal backslash, then text");
+        assert!(
+            has_nul_escape(br#"["\\\u0000"]"#),
+            "escaped backslash, then NUL"
+        );
+    }
 
     #[test]
     fn syntax_is_400_values_are_422_with_field() {

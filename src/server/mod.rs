@@ -143,9 +143,25 @@ pub fn state_for(store: Arc<dyn Store>, clock: Arc<dyn Clock>, rules: ClockRules
 /// The router with every route, its limits and the OpenAPI document. A handler that panics
 /// answers a JSON 500 instead of dropping the connection.
 pub fn app(state: AppState, body_limit: usize) -> Router {
-    routes::router(state, body_limit).layer(tower_http::catch_panic::CatchPanicLayer::custom(
-        panic_response,
-    ))
+    routes::router(state, body_limit)
+        .layer(axum::middleware::from_fn(refuse_nul_in_query))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            panic_response,
+        ))
+}
+
+/// Refuses a query string that decodes to NUL (`%00`): no filter holds it, and PostgreSQL
+/// cannot take it as a parameter.
+async fn refuse_nul_in_query(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if req.uri().query().is_some_and(|q| q.contains("%00")) {
+        return error::ApiError::malformed("query parameters may not contain NUL (%00)")
+            .into_response();
+    }
+    next.run(req).await
 }
 
 /// The answer for a request whose handler panicked. The panic's text is not logged: it may
