@@ -63,6 +63,8 @@ fn socket_name(test: &str) -> String {
 /// A test's private directory and the environment that confines the binary to it.
 struct Sandbox {
     dir: tempfile::TempDir,
+    /// Variables added for one test (e.g. the log level).
+    extra: Vec<(String, String)>,
 }
 
 impl Sandbox {
@@ -72,6 +74,7 @@ impl Sandbox {
                 .prefix("triage-e2e-")
                 .tempdir()
                 .expect("temp dir"),
+            extra: Vec::new(),
         }
     }
 
@@ -90,14 +93,16 @@ impl Sandbox {
     /// Variables every process of the test gets.
     fn env(&self) -> Vec<(String, String)> {
         let p = |sub: &str| self.path().join(sub).to_string_lossy().into_owned();
-        vec![
+        let mut env = vec![
             ("HOME".into(), p("home")),
             ("XDG_CONFIG_HOME".into(), p("config")),
             ("XDG_DATA_HOME".into(), p("xdg-data")),
             ("XDG_STATE_HOME".into(), p("xdg-state")),
             ("XDG_CACHE_HOME".into(), p("xdg-cache")),
             ("TRIAGE_DATA_DIR".into(), p("data")),
-        ]
+        ];
+        env.extend(self.extra.iter().cloned());
+        env
     }
 
     /// A command whose environment holds no inherited `TRIAGE_*`, tmux or colour setting.
@@ -953,4 +958,82 @@ fn a_note_written_offline_survives_a_killed_console_and_is_sent_at_the_next_star
     assert_eq!(notes, vec![note], "sent exactly once");
     again.keys(&["q"]);
     again.assert_console_exited_cleanly();
+}
+
+/// Incident text may be PHI: with the most verbose logging, neither the server's log nor the
+/// console's log file holds any of it after a day's work on the incident in the console.
+#[test]
+fn incident_text_reaches_no_log_of_server_or_console() {
+    if tmux_missing() {
+        return;
+    }
+    let mut sandbox = Sandbox::new();
+    sandbox.extra.push(("TRIAGE_LOG".into(), "trace".into()));
+    let lead = sandbox.token("lead1", "lead");
+    let server = ApiServer::start(&sandbox);
+    let url = server.url();
+    let env = [
+        ("TRIAGE_URL", url.as_str()),
+        ("TRIAGE_TOKEN", lead.as_str()),
+    ];
+    let marker = "PHIMARK-c0ffee";
+    let reported = json(&sandbox.triage(
+        &env,
+        &[
+            "report",
+            &format!("Chart of {marker} faxed to wrong clinic"),
+            "--site",
+            "North",
+            "--description",
+            &format!("Patient {marker}, DOB 1970-01-01"),
+            "--json",
+        ],
+    ));
+    let id = reported["id"].as_str().expect("id").to_string();
+
+    let tmux = Tmux::start("nophi", &sandbox, &env, &console_script(&[]));
+    tmux.wait_until("the console, live, with the report", TIMEOUT, |s| {
+        status_line(s).contains(" live ") && s.contains(marker)
+    });
+    tmux.keys(&["/"]);
+    tmux.type_text(marker);
+    tmux.wait_until("the search hit", TIMEOUT, |s| s.contains("1 match"));
+    tmux.keys(&["Enter"]);
+    tmux.keys(&["3"]);
+    tmux.keys(&["n"]);
+    tmux.wait_for("New note");
+    tmux.type_text(&format!("Called {marker} to apologise."));
+    tmux.keys(&["C-s"]);
+    tmux.wait_for("note added");
+    tmux.keys(&["q"]);
+    tmux.assert_console_exited_cleanly();
+    drop(server);
+
+    let mut server_log = String::new();
+    for entry in std::fs::read_dir(sandbox.path())
+        .expect("sandbox")
+        .flatten()
+    {
+        if entry.file_name().to_string_lossy().ends_with(".log") {
+            server_log.push_str(&std::fs::read_to_string(entry.path()).unwrap_or_default());
+        }
+    }
+    let mut console_log = String::new();
+    for entry in std::fs::read_dir(sandbox.data_dir().join("logs"))
+        .expect("the console's log directory")
+        .flatten()
+    {
+        console_log.push_str(&std::fs::read_to_string(entry.path()).unwrap_or_default());
+    }
+    assert!(
+        server_log.contains(&id),
+        "the server logged, naming the incident by id"
+    );
+    assert!(!console_log.is_empty(), "the console logged");
+    for (name, log) in [("server", &server_log), ("console", &console_log)] {
+        assert!(
+            !log.contains(marker),
+            "incident text reached the {name} log:\n{log}"
+        );
+    }
 }
