@@ -984,7 +984,8 @@ async fn a_refused_change_leaves_the_queue_and_the_prompt_keeps_the_text() {
 }
 
 /// The console was killed after the server took its note but before the answer arrived: the
-/// note is still in the outbox. The next start finds it on the server and does not add it twice.
+/// note is still in the outbox. The next start sends it with the same idempotency key, and the
+/// server answers with the note it already has instead of adding it twice.
 #[tokio::test]
 async fn a_change_whose_answer_was_lost_is_not_made_twice() {
     let server = Server::start().await;
@@ -1001,10 +1002,14 @@ async fn a_change_whose_answer_was_lost_is_not_made_twice() {
         },
         Utc::now(),
     );
-    file.apply(&Op::Add { entry }).unwrap();
-    lead.add_note(&inc.id, text).await.unwrap();
-    let untouched = report(&lead, "Another incident, same words in a note").await;
-    lead.add_note(&untouched.id, text).await.unwrap();
+    file.apply(&Op::Add {
+        entry: entry.clone(),
+    })
+    .unwrap();
+    // The earlier run's attempt, which the server took: same idempotency key.
+    lead.add_note_keyed(&inc.id, text, &entry.key)
+        .await
+        .unwrap();
     drop(file);
 
     let (file, entries, _) = OutboxFile::open(outbox_dir.path(), &key).unwrap();

@@ -166,7 +166,22 @@ impl ApiClient {
         body: Option<&B>,
         if_match: Option<i64>,
     ) -> Result<T, ClientError> {
-        let idempotent = method == Method::GET;
+        self.send_keyed(method, path, query, body, if_match, None)
+            .await
+    }
+
+    /// Sends a request; a create with an `Idempotency-Key` is retried on a network error like
+    /// a read, since the server answers a repeat with what the first attempt made.
+    async fn send_keyed<B: Serialize + ?Sized, T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        query: Option<&[(&str, String)]>,
+        body: Option<&B>,
+        if_match: Option<i64>,
+        key: Option<&str>,
+    ) -> Result<T, ClientError> {
+        let idempotent = method == Method::GET || key.is_some();
         let mut attempt = 0;
         loop {
             attempt += 1;
@@ -182,6 +197,9 @@ impl ApiClient {
             }
             if let Some(v) = if_match {
                 req = req.header(reqwest::header::IF_MATCH, v.to_string());
+            }
+            if let Some(k) = key {
+                req = req.header("Idempotency-Key", k);
             }
             match req.send().await {
                 Ok(resp) => return decode(resp).await,
@@ -208,10 +226,26 @@ impl ApiClient {
         self.get("/api/v1/whoami", &[]).await
     }
 
-    /// Files a report.
+    /// Files a report (with a fresh idempotency key, so a retry never files it twice).
     pub async fn report(&self, report: &NewReport) -> Result<Incident, ClientError> {
-        self.send(Method::POST, "/api/v1/reports", None, Some(report), None)
-            .await
+        self.report_keyed(report, &new_idempotency_key()).await
+    }
+
+    /// Files a report under `key`: the same key again answers with the first report.
+    pub async fn report_keyed(
+        &self,
+        report: &NewReport,
+        key: &str,
+    ) -> Result<Incident, ClientError> {
+        self.send_keyed(
+            Method::POST,
+            "/api/v1/reports",
+            None,
+            Some(report),
+            None,
+            Some(key),
+        )
+        .await
     }
 
     /// One page of incidents.
@@ -298,7 +332,17 @@ impl ApiClient {
 
     /// Adds a note.
     pub async fn add_note(&self, id: &str, text: &str) -> Result<Note, ClientError> {
-        self.send(
+        self.add_note_keyed(id, text, &new_idempotency_key()).await
+    }
+
+    /// Appends a note under `key`: the same key again answers with the first note.
+    pub async fn add_note_keyed(
+        &self,
+        id: &str,
+        text: &str,
+        key: &str,
+    ) -> Result<Note, ClientError> {
+        self.send_keyed(
             Method::POST,
             &format!("/api/v1/incidents/{}/notes", encode(id)),
             None,
@@ -306,18 +350,31 @@ impl ApiClient {
                 text: text.to_string(),
             }),
             None,
+            Some(key),
         )
         .await
     }
 
     /// Adds a corrective action.
     pub async fn add_action(&self, id: &str, action: &NewAction) -> Result<Action, ClientError> {
-        self.send(
+        self.add_action_keyed(id, action, &new_idempotency_key())
+            .await
+    }
+
+    /// Adds a corrective action under `key`: the same key again answers with the first.
+    pub async fn add_action_keyed(
+        &self,
+        id: &str,
+        action: &NewAction,
+        key: &str,
+    ) -> Result<Action, ClientError> {
+        self.send_keyed(
             Method::POST,
             &format!("/api/v1/incidents/{}/actions", encode(id)),
             None,
             Some(action),
             None,
+            Some(key),
         )
         .await
     }
@@ -469,6 +526,11 @@ fn encode(segment: &str) -> String {
         }
     }
     out
+}
+
+/// A fresh `Idempotency-Key`: 128 random bits in hex.
+pub fn new_idempotency_key() -> String {
+    hex::encode(rand::random::<[u8; 16]>())
 }
 
 async fn decode<T: DeserializeOwned>(resp: reqwest::Response) -> Result<T, ClientError> {

@@ -87,6 +87,13 @@ impl From<StoreError> for ApiError {
                 )
             }
             StoreError::Invalid { field, message } => ApiError::invalid(&field, message),
+            // A retry of the same request is answered by the route with what the first made;
+            // reaching here means the key came with a different request.
+            StoreError::Replayed { .. } => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "idempotency_key_reused",
+                "this Idempotency-Key was used for a different request; use a new key",
+            ),
             StoreError::Integrity(what) => {
                 tracing::error!(what = %what, "audit trail does not verify");
                 ApiError::internal(what)

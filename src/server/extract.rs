@@ -152,6 +152,50 @@ impl<S: Send + Sync> FromRequestParts<S> for IdPath {
     }
 }
 
+/// The client's `Idempotency-Key` for a create, if it sent one: 1 to 200 visible ASCII
+/// characters (a UUID fits).
+#[derive(Debug, Clone, Default)]
+pub struct IdempotencyKey(pub Option<String>);
+
+impl IdempotencyKey {
+    /// The key with a digest of what it asks for (`route` names the operation and its target).
+    pub fn for_request<T: serde::Serialize>(
+        &self,
+        route: &str,
+        body: &T,
+    ) -> Option<crate::store::Idempotency> {
+        use sha2::{Digest, Sha256};
+        let key = self.0.clone()?;
+        let mut h = Sha256::new();
+        h.update(route.as_bytes());
+        h.update([0]);
+        h.update(serde_json::to_vec(body).unwrap_or_default());
+        Some(crate::store::Idempotency {
+            key,
+            request: hex::encode(h.finalize()),
+        })
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKey {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let Some(raw) = parts.headers.get("idempotency-key") else {
+            return Ok(IdempotencyKey(None));
+        };
+        let key = raw.as_bytes();
+        if key.is_empty() || key.len() > 200 || !key.iter().all(|b| (0x21..=0x7e).contains(b)) {
+            return Err(ApiError::malformed(
+                "Idempotency-Key must be 1 to 200 visible ASCII characters",
+            ));
+        }
+        Ok(IdempotencyKey(Some(
+            String::from_utf8_lossy(key).into_owned(),
+        )))
+    }
+}
+
 /// The version a write is based on, from `If-Match` (quotes and `W/` allowed).
 #[derive(Debug, Clone, Copy)]
 pub struct IfMatch(pub Option<i64>);

@@ -35,6 +35,13 @@ const STEPS: &[Step] = &[
         sqlite: include_str!("migrations/0003_redaction_sqlite.sql"),
         postgres: include_str!("migrations/0003_redaction_postgres.sql"),
     },
+    Step {
+        version: 4,
+        name: "idempotency-keys",
+        shared: include_str!("migrations/0004_idempotency.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 /// Splits a script into statements. Semicolons inside `$$ … $$` bodies or `BEGIN … END` trigger

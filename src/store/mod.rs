@@ -62,11 +62,33 @@ pub enum StoreError {
         /// Why.
         message: String,
     },
+    /// The idempotency key was used before by the same actor: nothing was created again.
+    #[error("idempotency key already used")]
+    Replayed {
+        /// The record the first request made.
+        entity_id: String,
+        /// Whether this request is the same as the first (a retry) or a different one.
+        same_request: bool,
+    },
     /// The audit trail does not verify where a write would change it (a redaction refuses to
     /// scrub an entry that was already tampered with, which would hide the tampering).
     #[error("audit trail integrity: {0}")]
     Integrity(String),
 }
+
+/// An `Idempotency-Key` a create is made with, so a client that never heard the answer can
+/// retry without making the record twice.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Idempotency {
+    /// The client's key (unique per change it makes).
+    pub key: String,
+    /// A digest of what was asked (route and body): the same key with another request is an
+    /// error, not a replay.
+    pub request: String,
+}
+
+/// How long a key is remembered; a retry comes within seconds or, from an outbox, days.
+pub const IDEMPOTENCY_DAYS: i64 = 30;
 
 /// Filters for listing incidents.
 #[derive(Debug, Clone, Default)]
@@ -193,12 +215,14 @@ pub trait Store: Send + Sync {
     fn backend(&self) -> Backend;
     /// Whether the database answers.
     async fn ping(&self) -> bool;
-    /// Creates an incident (its id is assigned here) and its audit entry.
+    /// Creates an incident (its id is assigned here) and its audit entry. With `idem`, a key
+    /// this actor used before answers [`StoreError::Replayed`] instead of creating again.
     async fn create_incident(
         &self,
         incident: Incident,
         actor: &str,
         at: DateTime<Utc>,
+        idem: Option<&Idempotency>,
     ) -> Result<Committed<Incident>, StoreError>;
     /// Imports records keyed by `import_key`; a key seen before is skipped.
     async fn import(
@@ -222,20 +246,23 @@ pub trait Store: Send + Sync {
         change: Change,
         at: DateTime<Utc>,
     ) -> Result<Committed<Incident>, StoreError>;
-    /// Appends a note.
+    /// Appends a note (`idem` as for [`Store::create_incident`]).
     async fn add_note(
         &self,
         incident_id: &str,
         author: &str,
         text: &str,
         at: DateTime<Utc>,
+        idem: Option<&Idempotency>,
     ) -> Result<Committed<Note>, StoreError>;
-    /// Adds a corrective action (its id is assigned here).
+    /// Adds a corrective action (its id is assigned here; `idem` as for
+    /// [`Store::create_incident`]).
     async fn add_action(
         &self,
         action: Action,
         actor: &str,
         at: DateTime<Utc>,
+        idem: Option<&Idempotency>,
     ) -> Result<Committed<Action>, StoreError>;
     /// One action.
     async fn get_action(&self, id: &str) -> Result<Action, StoreError>;

@@ -5,8 +5,8 @@
 //! forks. SQLite runs in WAL mode with `synchronous=FULL`: an acknowledged write is on disk.
 
 use super::{
-    Backend, Change, Committed, ListFilter, RedactRequest, Store, StoreError, TokenRecord,
-    format_time, parse_time,
+    Backend, Change, Committed, IDEMPOTENCY_DAYS, Idempotency, ListFilter, RedactRequest, Store,
+    StoreError, TokenRecord, format_time, parse_time,
 };
 use crate::domain::audit::{self, AuditEvent, GENESIS_HASH, StoredAuditRow};
 use crate::domain::redact::{REDACT_ACTION, Redaction};
@@ -33,6 +33,56 @@ pub struct SqlStore {
 struct WriteTx<'a> {
     tx: Transaction<'static, Any>,
     _guard: Option<MutexGuard<'a, ()>>,
+}
+
+/// Inside a write: a key this actor used before ends the write with [`StoreError::Replayed`].
+async fn check_idempotency(
+    tx: &mut Transaction<'static, Any>,
+    actor: &str,
+    idem: Option<&Idempotency>,
+) -> Result<(), StoreError> {
+    let Some(idem) = idem else { return Ok(()) };
+    let prior = sqlx::query(
+        "SELECT entity_id, request FROM idempotency_keys WHERE actor = $1 AND key = $2",
+    )
+    .bind(actor.to_string())
+    .bind(idem.key.clone())
+    .fetch_optional(&mut **tx)
+    .await?;
+    match prior {
+        Some(row) => Err(StoreError::Replayed {
+            entity_id: row.try_get("entity_id")?,
+            same_request: row.try_get::<String, _>("request")? == idem.request,
+        }),
+        None => Ok(()),
+    }
+}
+
+/// Inside the same write: remembers the key with what it made, and forgets keys older than
+/// [`IDEMPOTENCY_DAYS`].
+async fn remember_idempotency(
+    tx: &mut Transaction<'static, Any>,
+    actor: &str,
+    idem: Option<&Idempotency>,
+    entity_id: &str,
+    at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let Some(idem) = idem else { return Ok(()) };
+    sqlx::query("DELETE FROM idempotency_keys WHERE created_at < $1")
+        .bind(format_time(at - chrono::Duration::days(IDEMPOTENCY_DAYS)))
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query(
+        "INSERT INTO idempotency_keys (actor, key, request, entity_id, created_at) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(actor.to_string())
+    .bind(idem.key.clone())
+    .bind(idem.request.clone())
+    .bind(entity_id.to_string())
+    .bind(format_time(at))
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }
 
 fn corrupt(e: impl std::fmt::Display) -> StoreError {
@@ -424,9 +474,12 @@ impl Store for SqlStore {
         mut incident: Incident,
         actor: &str,
         at: DateTime<Utc>,
+        idem: Option<&Idempotency>,
     ) -> Result<Committed<Incident>, StoreError> {
         let mut w = self.begin_write().await?;
+        check_idempotency(&mut w.tx, actor, idem).await?;
         insert_incident(&mut w.tx, &mut incident, None).await?;
+        remember_idempotency(&mut w.tx, actor, idem, &incident.id, at).await?;
         let after = serde_json::to_value(&incident).map_err(corrupt)?;
         let change = Change {
             actor: actor.to_string(),
@@ -621,8 +674,10 @@ impl Store for SqlStore {
         author: &str,
         text: &str,
         at: DateTime<Utc>,
+        idem: Option<&Idempotency>,
     ) -> Result<Committed<Note>, StoreError> {
         let mut w = self.begin_write().await?;
+        check_idempotency(&mut w.tx, author, idem).await?;
         touch_incident(&mut w.tx, incident_id, at).await?;
         let seq = sqlx::query("SELECT COALESCE(MAX(seq), 0) + 1 AS next FROM notes")
             .fetch_one(&mut *w.tx)
@@ -657,6 +712,7 @@ impl Store for SqlStore {
             after: serde_json::json!({"text": note.text, "version": version}),
         };
         let seq = append_audit(&mut w.tx, &change, at).await?;
+        remember_idempotency(&mut w.tx, author, idem, &note.id, at).await?;
         w.tx.commit().await?;
         Ok(Committed { value: note, seq })
     }
@@ -666,8 +722,10 @@ impl Store for SqlStore {
         mut action: Action,
         actor: &str,
         at: DateTime<Utc>,
+        idem: Option<&Idempotency>,
     ) -> Result<Committed<Action>, StoreError> {
         let mut w = self.begin_write().await?;
+        check_idempotency(&mut w.tx, actor, idem).await?;
         touch_incident(&mut w.tx, &action.incident_id, at).await?;
         let seq = sqlx::query("SELECT COALESCE(MAX(seq), 0) + 1 AS next FROM actions")
             .fetch_one(&mut *w.tx)
@@ -697,6 +755,7 @@ impl Store for SqlStore {
             after: serde_json::to_value(&action).map_err(corrupt)?,
         };
         let seq = append_audit(&mut w.tx, &change, at).await?;
+        remember_idempotency(&mut w.tx, actor, idem, &action.id, at).await?;
         w.tx.commit().await?;
         Ok(Committed { value: action, seq })
     }

@@ -439,8 +439,7 @@ impl App {
         if !self.outbox.waiting
             && let Some(entry) = self.outbox.next_to_send()
         {
-            let check_as = self.outbox.maybe_sent(entry.id).then(|| self.user.clone());
-            out.push(Effect::Send { entry, check_as });
+            out.push(Effect::Send(entry));
         }
         if queued && (self.outbox.waiting || self.outbox.stopped().is_some()) {
             self.close_saving_popup();

@@ -36,60 +36,24 @@ impl Runner {
     }
 }
 
-/// How far a server's clock may be behind the console's when matching a create to its entry.
-const CLOCK_SLACK: chrono::Duration = chrono::Duration::minutes(10);
-
-/// Finds what a queued create made, if an earlier send of it reached the server: a note, an
-/// action or a report by `me` with the same text, made no earlier than the entry was queued.
-/// Any failure to look counts as "not found" (the send that follows reports the real error).
-async fn already_created(client: &ApiClient, entry: &Entry, me: &str) -> Option<Written> {
-    let after = entry.queued_at - CLOCK_SLACK;
-    match &entry.write {
-        Write::AddNote { id, text } => {
-            let incident = client.incident(id).await.ok()?;
-            let note = incident
-                .notes
-                .into_iter()
-                .find(|n| n.author == me && n.text == *text && n.at >= after)?;
-            Some(Written::Note(note))
-        }
-        Write::AddAction { id, action } => {
-            let incident = client.incident(id).await.ok()?;
-            let made = incident.actions.into_iter().find(|a| {
-                a.title == action.title && a.owner == action.owner && a.created_at >= after
-            })?;
-            Some(Written::Action(Box::new(made)))
-        }
-        Write::Report { report } => {
-            let params = ListParams {
-                since: Some(crate::store::format_time(after)),
-                limit: Some(1000),
-                ..Default::default()
-            };
-            let page = client.list_page(&params).await.ok()?;
-            let made = page.items.into_iter().find(|i| {
-                i.reported_by == me && i.title == report.title && i.created_at >= after
-            })?;
-            Some(Written::Incident(Box::new(made)))
-        }
-        Write::Patch { .. } | Write::PatchAction { .. } => None,
-    }
-}
-
-/// Sends one queued write.
-async fn send(client: &ApiClient, write: Write) -> Result<Written, ClientError> {
-    match write {
+/// Sends one queued write; creates carry the entry's idempotency key.
+async fn send(client: &ApiClient, entry: Entry) -> Result<Written, ClientError> {
+    let key = entry.key.as_str();
+    match entry.write {
         Write::Patch { id, version, patch } => client
             .patch_incident(&id, version, &patch)
             .await
             .map(|i| Written::Incident(Box::new(i))),
         Write::Report { report } => client
-            .report(&report)
+            .report_keyed(&report, key)
             .await
             .map(|i| Written::Incident(Box::new(i))),
-        Write::AddNote { id, text } => client.add_note(&id, &text).await.map(Written::Note),
+        Write::AddNote { id, text } => client
+            .add_note_keyed(&id, &text, key)
+            .await
+            .map(Written::Note),
         Write::AddAction { id, action } => client
-            .add_action(&id, &action)
+            .add_action_keyed(&id, &action, key)
             .await
             .map(|a| Written::Action(Box::new(a))),
         Write::PatchAction { id, version, patch } => client
@@ -129,20 +93,10 @@ pub fn spawn(client: &ApiClient, effect: Effect, tx: &UnboundedSender<Msg>) {
                 }
             }
             Effect::Fetch(id) => Msg::Fetched(client.incident(&id).await.map(Box::new)),
-            Effect::Send { entry, check_as } => {
-                let found = match &check_as {
-                    Some(me) => already_created(&client, &entry, me).await,
-                    None => None,
-                };
-                let result = match found {
-                    Some(written) => Ok(written),
-                    None => send(&client, entry.write).await,
-                };
-                Msg::Sent {
-                    entry: entry.id,
-                    result,
-                }
-            }
+            Effect::Send(entry) => Msg::Sent {
+                entry: entry.id,
+                result: send(&client, entry).await,
+            },
             Effect::LoadBoard => Msg::BoardLoaded(client.board().await.map(Box::new)),
             Effect::LoadStats => {
                 Msg::StatsLoaded(client.stats(None, None, Some("month")).await.map(Box::new))

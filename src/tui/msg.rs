@@ -126,13 +126,7 @@ pub enum Effect {
     /// Record an outbox operation durably (runs before any effect after it).
     Outbox(Op),
     /// Send a queued write; the answer comes back as [`Msg::Sent`].
-    Send {
-        /// The entry.
-        entry: Entry,
-        /// The entry may already be on the server (its answer was lost): a create by this user
-        /// is looked for first and not made twice.
-        check_as: Option<String>,
-    },
+    Send(Entry),
     /// Load the board.
     LoadBoard,
     /// Load statistics.

@@ -11,7 +11,7 @@ use crate::domain::action::{ActionPatch, NewAction};
 use crate::domain::{IncidentPatch, NewReport};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, VecDeque};
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Write as _};
 use std::path::{Path, PathBuf};
@@ -125,6 +125,9 @@ pub struct Entry {
     pub id: u64,
     /// When the analyst made the change.
     pub queued_at: DateTime<Utc>,
+    /// The `Idempotency-Key` every attempt at a create carries: if an earlier attempt reached
+    /// the server and only its answer was lost, the server answers with what it made.
+    pub key: String,
     /// The change.
     pub write: Write,
 }
@@ -180,10 +183,6 @@ pub struct Queue {
     /// Versions moved by writes this console sent: record id → (version before, version after),
     /// so a later queued change based on the old version follows its own earlier change.
     moved: HashMap<String, (i64, i64)>,
-    /// Entries that may have reached the server although no answer came (a send that failed
-    /// on the link, or anything left by an earlier run): a create is looked for before it is
-    /// sent again, so a lost answer never makes a duplicate.
-    maybe_sent: HashSet<u64>,
 }
 
 impl Queue {
@@ -191,7 +190,6 @@ impl Queue {
     pub fn restore(entries: Vec<Entry>) -> Queue {
         let next_id = entries.iter().map(|e| e.id + 1).max().unwrap_or(1);
         Queue {
-            maybe_sent: entries.iter().map(|e| e.id).collect(),
             entries: entries.into(),
             next_id,
             ..Default::default()
@@ -240,6 +238,7 @@ impl Queue {
         let entry = Entry {
             id: self.next_id.max(1),
             queued_at: now,
+            key: crate::client::new_idempotency_key(),
             write,
         };
         self.next_id = entry.id + 1;
@@ -267,7 +266,6 @@ impl Queue {
     /// The server accepted an entry; `versions` is (record, version sent, version now).
     pub fn accepted(&mut self, id: u64, versions: Option<(String, i64, i64)>) {
         self.entries.retain(|e| e.id != id);
-        self.maybe_sent.remove(&id);
         if self.in_flight == Some(id) {
             self.in_flight = None;
         }
@@ -282,7 +280,6 @@ impl Queue {
         if self.in_flight == Some(id) {
             self.in_flight = None;
         }
-        self.maybe_sent.insert(id);
         self.waiting = true;
     }
 
@@ -293,11 +290,6 @@ impl Queue {
         if self.stopped.as_ref().is_some_and(|s| s.current.is_none()) {
             self.stopped = None;
         }
-    }
-
-    /// Whether an entry may already be on the server (see `maybe_sent`).
-    pub fn maybe_sent(&self, id: u64) -> bool {
-        self.maybe_sent.contains(&id)
     }
 
     /// The server needs the analyst's decision before this entry can go.
@@ -317,7 +309,6 @@ impl Queue {
         if self.in_flight == Some(id) {
             self.in_flight = None;
         }
-        self.maybe_sent.remove(&id);
         self.entries.remove(pos)
     }
 

@@ -10,12 +10,12 @@ use crate::domain::{
 use crate::server::AppState;
 use crate::server::auth::Caller;
 use crate::server::error::{ApiError, ApiResult};
-use crate::server::extract::{IdPath, IfMatch, JsonBody, required_version};
+use crate::server::extract::{IdPath, IdempotencyKey, IfMatch, JsonBody, required_version};
 use crate::server::service;
-use crate::store::{Change, ListFilter, parse_time};
+use crate::store::{Change, ListFilter, StoreError, parse_time};
 use axum::Json;
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -43,23 +43,50 @@ fn check_can_read(caller: &Caller, incident: &Incident) -> ApiResult<()> {
 }
 
 /// Low-threshold intake: title, site and a few words are enough.
-#[utoipa::path(post, path = "/api/v1/reports", request_body = NewReport, tag = "incidents",
+#[utoipa::path(post, path = "/api/v1/reports", params(("Idempotency-Key" = Option<String>, Header, description = "Any unique string per change (e.g. a UUID): a retry with the same key answers with what the first request made (`Idempotent-Replayed: true`) instead of creating it again")), request_body = NewReport, tag = "incidents",
     responses((status = 201, body = Incident), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn create_report(
     State(state): State<AppState>,
     caller: Caller,
+    key: IdempotencyKey,
     JsonBody(report): JsonBody<NewReport>,
-) -> ApiResult<(StatusCode, Json<Incident>)> {
+) -> ApiResult<Created<Incident>> {
     caller.require(Permission::Report)?;
     let now = state.clock.now();
+    let idem = key.for_request("report", &report);
     let incident = service::incident_from_report(report, &caller, now)?;
-    let committed = state
+    match state
         .store
-        .create_incident(incident, &caller.user, now)
-        .await?;
-    state.changed();
-    tracing::info!(id = %committed.value.id, actor = %caller.user, "report created");
-    Ok((StatusCode::CREATED, Json(decorate(&state, committed.value))))
+        .create_incident(incident, &caller.user, now, idem.as_ref())
+        .await
+    {
+        Ok(committed) => {
+            state.changed();
+            tracing::info!(id = %committed.value.id, actor = %caller.user, "report created");
+            Ok(created(decorate(&state, committed.value), false))
+        }
+        Err(StoreError::Replayed {
+            entity_id,
+            same_request: true,
+        }) => {
+            let incident = state.store.get_incident(&entity_id).await?;
+            tracing::info!(id = %entity_id, actor = %caller.user, "report retried: answered with the first");
+            Ok(created(decorate(&state, incident), true))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// A create's answer: 201 with the record; a retry with the same `Idempotency-Key` gets the
+/// record the first request made, marked `Idempotent-Replayed: true`.
+pub type Created<T> = (StatusCode, HeaderMap, Json<T>);
+
+fn created<T>(value: T, replayed: bool) -> Created<T> {
+    let mut headers = HeaderMap::new();
+    if replayed {
+        headers.insert("idempotent-replayed", HeaderValue::from_static("true"));
+    }
+    (StatusCode::CREATED, headers, Json(value))
 }
 
 /// Filters and paging for the incident list.
@@ -254,14 +281,15 @@ fn strip(incident: &Incident) -> Incident {
 }
 
 /// Appends an analysis note.
-#[utoipa::path(post, path = "/api/v1/incidents/{id}/notes", params(("id" = String, Path, description = "Incident id")), request_body = NewNote, tag = "incidents",
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/notes", params(("id" = String, Path, description = "Incident id"), ("Idempotency-Key" = Option<String>, Header, description = "Any unique string per change (e.g. a UUID): a retry with the same key answers with what the first request made (`Idempotent-Replayed: true`) instead of creating it again")), request_body = NewNote, tag = "incidents",
     responses((status = 201, body = Note), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn add_note(
     State(state): State<AppState>,
     caller: Caller,
     IdPath(id): IdPath,
+    key: IdempotencyKey,
     JsonBody(note): JsonBody<NewNote>,
-) -> ApiResult<(StatusCode, Json<Note>)> {
+) -> ApiResult<Created<Note>> {
     caller.require(Permission::Work)?;
     if note.text.trim().is_empty() {
         return Err(ApiError::invalid("text", "a note needs some text"));
@@ -272,30 +300,68 @@ pub async fn add_note(
             format!("a note is at most {} characters", service::MAX_TEXT),
         ));
     }
-    let committed = state
+    let idem = key.for_request(&format!("note {id}"), &note);
+    match state
         .store
-        .add_note(&id, &caller.user, &note.text, state.clock.now())
-        .await?;
-    state.changed();
-    Ok((StatusCode::CREATED, Json(committed.value)))
+        .add_note(
+            &id,
+            &caller.user,
+            &note.text,
+            state.clock.now(),
+            idem.as_ref(),
+        )
+        .await
+    {
+        Ok(committed) => {
+            state.changed();
+            Ok(created(committed.value, false))
+        }
+        Err(StoreError::Replayed {
+            entity_id,
+            same_request: true,
+        }) => {
+            let incident = state.store.get_incident(&id).await?;
+            let note = incident
+                .notes
+                .into_iter()
+                .find(|n| n.id == entity_id)
+                .ok_or_else(|| ApiError::not_found(format!("note {entity_id} not found")))?;
+            Ok(created(note, true))
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Adds a corrective action with owner and due date.
-#[utoipa::path(post, path = "/api/v1/incidents/{id}/actions", params(("id" = String, Path, description = "Incident id")), request_body = NewAction, tag = "actions",
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/actions", params(("id" = String, Path, description = "Incident id"), ("Idempotency-Key" = Option<String>, Header, description = "Any unique string per change (e.g. a UUID): a retry with the same key answers with what the first request made (`Idempotent-Replayed: true`) instead of creating it again")), request_body = NewAction, tag = "actions",
     responses((status = 201, body = Action), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn add_action(
     State(state): State<AppState>,
     caller: Caller,
     IdPath(id): IdPath,
+    key: IdempotencyKey,
     JsonBody(new): JsonBody<NewAction>,
-) -> ApiResult<(StatusCode, Json<Action>)> {
+) -> ApiResult<Created<Action>> {
     caller.require(Permission::Work)?;
     let incident = state.store.get_incident(&id).await?;
     let now = state.clock.now();
+    let idem = key.for_request(&format!("action {id}"), &new);
     let action = service::action_from_new(new, &incident, now)?;
-    let committed = state.store.add_action(action, &caller.user, now).await?;
-    state.changed();
-    Ok((StatusCode::CREATED, Json(committed.value)))
+    match state
+        .store
+        .add_action(action, &caller.user, now, idem.as_ref())
+        .await
+    {
+        Ok(committed) => {
+            state.changed();
+            Ok(created(committed.value, false))
+        }
+        Err(StoreError::Replayed {
+            entity_id,
+            same_request: true,
+        }) => Ok(created(state.store.get_action(&entity_id).await?, true)),
+        Err(e) => Err(e.into()),
+    }
 }
 
 #[cfg(test)]
