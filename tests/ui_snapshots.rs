@@ -693,8 +693,20 @@ fn help_popup_scrolled_to_the_end() {
         "{end}"
     );
     press(&mut app, KeyCode::Char('k'));
+    assert_ne!(
+        screen_text(&buffer(&app, 80, 24)),
+        end,
+        "one line up from the end moves at once (no scrolling past the last screenful)"
+    );
     press(&mut app, KeyCode::Char('j'));
     assert_eq!(screen_text(&buffer(&app, 80, 24)), end, "up then down");
+    press(&mut app, KeyCode::Char('j'));
+    press(&mut app, KeyCode::Char('k'));
+    assert_ne!(
+        screen_text(&buffer(&app, 80, 24)),
+        end,
+        "down at the end stays put"
+    );
     insta::assert_snapshot!("help_end_80x24", end);
     press(&mut app, KeyCode::Home);
     assert_eq!(screen_text(&buffer(&app, 80, 24)), top);

@@ -244,6 +244,9 @@ pub struct App {
     pub search_total: usize,
     /// First line shown in the help popup.
     pub help_scroll: u16,
+    /// Rows of key bindings the help popup showed in the last frame (set while drawing), so
+    /// scrolling stops at the last screenful instead of running past it.
+    pub help_rows: std::cell::Cell<u16>,
     /// Changes made here and not yet accepted by the server, in order (see `tui::outbox`).
     pub outbox: Queue,
 }
@@ -345,6 +348,7 @@ impl App {
             search_generation: 0,
             search_total: 0,
             help_scroll: 0,
+            help_rows: std::cell::Cell::new(0),
             outbox: Queue::default(),
         }
     }
@@ -1419,15 +1423,22 @@ impl App {
                 Popup::Help,
                 C::NavDown | C::NavUp | C::NavPageDown | C::NavPageUp | C::NavTop | C::NavBottom,
             ) => {
-                // The view stops at the last screenful; this bound only keeps the number sane.
-                let last = super::view::popup::help_lines(self).len().saturating_sub(1);
+                // Stop at the last screenful the popup showed (before a first frame: the last line).
+                let lines = super::view::popup::help_lines(self).len();
+                let rows = usize::from(self.help_rows.get());
+                let last = if rows == 0 {
+                    lines.saturating_sub(1)
+                } else {
+                    lines.saturating_sub(rows)
+                };
                 let last = u16::try_from(last).unwrap_or(u16::MAX);
+                let page = self.help_rows.get().saturating_sub(1).max(1);
                 let s = self.help_scroll.min(last);
                 self.help_scroll = match cmd {
                     C::NavDown => s.saturating_add(1),
                     C::NavUp => s.saturating_sub(1),
-                    C::NavPageDown => s.saturating_add(10),
-                    C::NavPageUp => s.saturating_sub(10),
+                    C::NavPageDown => s.saturating_add(page),
+                    C::NavPageUp => s.saturating_sub(page),
                     C::NavTop => 0,
                     _ => last,
                 }

@@ -75,6 +75,8 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
             let r = centered(area, 90, area.height.saturating_sub(2));
             let lines = help_lines(app);
             let visible = r.height.saturating_sub(2) as usize;
+            app.help_rows
+                .set(u16::try_from(visible).unwrap_or(u16::MAX));
             let last = lines.len().saturating_sub(visible);
             let first = (app.help_scroll as usize).min(last);
             let title = if lines.len() > visible {
