@@ -3,6 +3,8 @@
 //! and after an attacker edits the trail, `deadlines` against a table derived from HIPAA.md, and
 //! `config show` keeping the token secret.
 
+mod common;
+
 use serde_json::Value;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -10,23 +12,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_triage");
-
-/// The binary with an environment of its own: no `TRIAGE_*` from the caller, config and data
-/// directories inside the test's temporary directory.
+/// The binary with an environment of its own (see `common::triage_command`).
 fn triage(home: &Path) -> Command {
-    let mut cmd = Command::new(BIN);
-    for (k, _) in std::env::vars_os() {
-        if k.to_string_lossy().starts_with("TRIAGE_") {
-            cmd.env_remove(k);
-        }
-    }
-    cmd.env("HOME", home)
-        .env("XDG_CONFIG_HOME", home.join("config"))
-        .env("XDG_DATA_HOME", home.join("data"))
-        .env("TRIAGE_LOG", "warn")
-        .stdin(Stdio::null());
-    cmd
+    common::triage_command(home)
 }
 
 fn run(cmd: &mut Command) -> Output {

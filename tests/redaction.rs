@@ -23,7 +23,6 @@ const PASTED: &str = "Faxed the discharge summary of Jane Roe (MRN-7781234) to c
 /// What must not be found anywhere once redacted (the search text is stored lowercased).
 const NEEDLES: [&str; 3] = ["7781234", "Jane Roe", "jane roe"];
 const REASON: &str = "patient identifiers pasted into the incident by mistake";
-const BIN: &str = env!("CARGO_BIN_EXE_triage");
 
 fn assert_clean(what: &str, text: &str) {
     for needle in NEEDLES {
@@ -205,20 +204,9 @@ async fn wait_for_search(server: &TestServer, q: &str, id: &str, found: bool) {
     }
 }
 
-/// The binary with an environment of its own, pointed at `server`'s API as `user`.
+/// The binary with an environment of its own (see `common::triage_command`).
 fn triage(home: &Path) -> Command {
-    let mut cmd = Command::new(BIN);
-    for (k, _) in std::env::vars_os() {
-        if k.to_string_lossy().starts_with("TRIAGE_") {
-            cmd.env_remove(k);
-        }
-    }
-    cmd.env("HOME", home)
-        .env("XDG_CONFIG_HOME", home.join("config"))
-        .env("XDG_DATA_HOME", home.join("data"))
-        .env("TRIAGE_LOG", "warn")
-        .stdin(Stdio::null());
-    cmd
+    common::triage_command(home)
 }
 
 fn api(server: &TestServer, home: &Path, user: &str) -> Command {

@@ -4,6 +4,8 @@
 //! shutdown, and the real binary (`serve --tls-cert/--tls-key`, `list --json --ca-cert`, and the
 //! refusals of a half or unreadable TLS configuration) are checked.
 
+mod common;
+
 use rcgen::{
     BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
     KeyUsagePurpose,
@@ -17,8 +19,6 @@ use triage::client::{ApiClient, ClientError};
 use triage::domain::{NewReport, Role};
 use triage::server::tls::TlsFiles;
 use triage::server::{self, RunningServer, ServerConfig};
-
-const BIN: &str = env!("CARGO_BIN_EXE_triage");
 
 /// Bounds waits so a broken build fails instead of hanging; nothing here measures time.
 const PATIENCE: Duration = Duration::from_secs(60);
@@ -227,20 +227,9 @@ async fn events_stream_over_tls_and_stop_ends_it() {
     assert!(!matches!(end, Some(Ok(_))), "an event after stop: {end:?}");
 }
 
-/// The binary with an environment of its own (no `TRIAGE_*` from the caller).
+/// The binary with an environment of its own (see `common::triage_command`).
 fn triage(home: &Path) -> Command {
-    let mut cmd = Command::new(BIN);
-    for (k, _) in std::env::vars_os() {
-        if k.to_string_lossy().starts_with("TRIAGE_") {
-            cmd.env_remove(k);
-        }
-    }
-    cmd.env("HOME", home)
-        .env("XDG_CONFIG_HOME", home.join("config"))
-        .env("XDG_DATA_HOME", home.join("data"))
-        .env("TRIAGE_LOG", "warn")
-        .stdin(Stdio::null());
-    cmd
+    common::triage_command(home)
 }
 
 fn output(cmd: &mut Command) -> Output {

@@ -427,3 +427,20 @@ pub async fn send_raw(
         .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
     (status, value)
 }
+
+/// The `triage` binary with an environment of its own: no `TRIAGE_*` from the caller, config
+/// and data directories inside the test's `home`, quiet logs, no stdin.
+pub fn triage_command(home: &std::path::Path) -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_triage"));
+    for (k, _) in std::env::vars_os() {
+        if k.to_string_lossy().starts_with("TRIAGE_") {
+            cmd.env_remove(k);
+        }
+    }
+    cmd.env("HOME", home)
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("TRIAGE_LOG", "warn")
+        .stdin(std::process::Stdio::null());
+    cmd
+}
