@@ -1,33 +1,31 @@
-//! Running a query: filters first, then a character-mask prefilter, then fuzzy scoring of the
-//! short fields (fuzzy-matcher's Skim algorithm) combined with word-prefix hits in descriptions
-//! and notes; both cores; top-k by selection, never a full sort. A `Searcher` narrows from its
-//! previous result while the query only grows.
+//! Running a query: filters first, then a character-mask prefilter and a cheap rank over the
+//! short text on both cores, then fuzzy-matcher's Skim score for the best few, combined with
+//! word-prefix hits in descriptions and notes; top-k by selection, never a full sort. A
+//! `Searcher` narrows from its previous result while the query only grows.
 
-use super::index::{Record, SearchIndex, mask_of};
+use super::filter::Filters;
+use super::index::{SearchIndex, mask_of};
+use super::probe::WordProbe;
 use super::query::Query;
 use crate::domain::wire::{SearchHit, SearchResults};
 use fuzzy_matcher::FuzzyMatcher;
 use fuzzy_matcher::skim::SkimMatcherV2;
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 
 /// Score added when a query word is a prefix of a word in the description or notes.
-const WORD_HIT: i64 = 12;
+const WORD_HIT: u32 = 12;
 /// Shortest query word looked up in descriptions and notes (shorter ones match nearly all).
 pub const TEXT_MIN: usize = 3;
 /// How many candidates per wanted hit get the full fuzzy score after the cheap ranking.
 const RESCORE_FACTOR: usize = 4;
+/// Fewest records worth handing to another core.
+const MIN_SPLIT: usize = 4096;
 
 /// A bit set over record positions.
 struct Bits(Vec<u64>);
 
 impl Bits {
-    fn new(n: usize) -> Self {
-        Bits(vec![0; n.div_ceil(64)])
-    }
-    fn set(&mut self, i: u32) {
-        if let Some(w) = self.0.get_mut(i as usize / 64) {
-            *w |= 1 << (i % 64);
-        }
-    }
     fn has(&self, i: u32) -> bool {
         self.0
             .get(i as usize / 64)
@@ -35,228 +33,248 @@ impl Bits {
     }
 }
 
-/// The query's filters, resolved against the index's interned strings once per search.
-struct Filters<'q> {
-    q: &'q Query,
-    site: Option<Vec<bool>>,
-    category: Option<Vec<bool>>,
-    owner: Option<Vec<bool>>,
-}
-
-impl<'q> Filters<'q> {
-    fn new(index: &SearchIndex, q: &'q Query) -> Self {
-        Filters {
-            q,
-            site: q.site.as_deref().map(|s| index.strings_containing(s)),
-            category: q.category.as_deref().map(|c| index.strings_containing(c)),
-            owner: q.owner.as_deref().map(|o| index.strings_containing(o)),
-        }
-    }
-
-    fn pass(&self, r: &Record) -> bool {
-        let has = |set: &Option<Vec<bool>>, id: u32| {
-            set.as_ref()
-                .is_none_or(|s| s.get(id as usize).copied().unwrap_or(false))
-        };
-        let q = self.q;
-        r.live
-            && has(&self.site, r.site)
-            && (has(&self.category, r.category)
-                || self
-                    .category
-                    .as_ref()
-                    .is_some_and(|s| s.get(r.label as usize).copied().unwrap_or(false)))
-            && q.status
-                .as_deref()
-                .is_none_or(|s| r.status.as_str().starts_with(s))
-            && q.determination
-                .as_deref()
-                .is_none_or(|d| r.determination.as_str().starts_with(d))
-            && has(&self.owner, r.owner)
-            && q.after.is_none_or(|d| r.discovered >= d)
-            && q.before.is_none_or(|d| r.discovered <= d)
-    }
-}
-
-/// The words of the query with their masks and description hit sets.
+/// The words of the query, each with its probe and the records whose texts hold a word
+/// starting with it.
 struct Prepared {
-    words: Vec<(String, u64, Option<Bits>)>,
+    words: Vec<(WordProbe, Option<Bits>)>,
 }
 
 fn prepare(index: &SearchIndex, q: &Query) -> Prepared {
-    let n = index.records.len();
+    let n = index.slots();
     let words = q
         .words
         .iter()
         .map(|w| {
             let hits = (w.chars().count() >= TEXT_MIN && index.is_sorted()).then(|| {
-                let mut bits = Bits::new(n);
+                let mut bits = vec![0u64; n.div_ceil(64)];
                 for word in index.prefix_words_sorted(w) {
-                    for p in &index.postings[word as usize] {
-                        bits.set(*p);
-                    }
+                    index.postings[word as usize].set_bits(&mut bits);
                 }
-                bits
+                Bits(bits)
             });
-            (w.clone(), mask_of(w), hits)
+            (WordProbe::new(w, mask_of(w), index.tails.texts()), hits)
         })
         .collect();
     Prepared { words }
 }
 
-/// A match: (score, record position).
-type Scored = (i64, u32);
-
-/// Whether `needle` is a subsequence of `hay` (bytes): necessary for any fuzzy match, and cheap.
-fn subsequence(hay: &[u8], needle: &[u8]) -> bool {
-    let mut it = hay.iter();
-    needle.iter().all(|n| it.any(|h| h == n))
-}
-
-/// A cheap relevance estimate: contiguous match at a word start > contiguous > scattered.
-fn cheap(hay: &str, word: &str) -> i64 {
-    match hay.find(word) {
-        Some(0) => 3,
-        Some(i) if !hay.as_bytes()[i - 1].is_ascii_alphanumeric() => 3,
-        Some(_) => 2,
-        None => 1,
-    }
-}
-
-/// Phase one: whether the record can match at all, and a cheap rank for it.
-fn quick(r: &Record, pos: u32, p: &Prepared) -> Option<i64> {
+/// Phase one: whether the record at `pos` can match at all, and a cheap rank for it.
+#[inline]
+fn quick(index: &SearchIndex, pos: u32, p: &Prepared) -> Option<u32> {
+    let p_usize = pos as usize;
+    let mask = index.masks[p_usize];
     let mut total = 0;
-    for (word, mask, hits) in &p.words {
-        let short = r.mask & mask == *mask && subsequence(r.short.as_bytes(), word.as_bytes());
-        let in_text = hits.as_ref().is_some_and(|b| b.has(pos));
-        if !short && !in_text {
-            return None;
-        }
-        total += if short {
-            cheap(&r.short, word) * 100
+    for (probe, hits) in &p.words {
+        let short = if mask & probe.mask == probe.mask {
+            probe.rank(index.hot.get(pos), index.tail[p_usize])
         } else {
             0
-        } + if in_text { WORD_HIT } else { 0 };
+        };
+        let in_text = hits.as_ref().is_some_and(|b| b.has(pos));
+        if short == 0 && !in_text {
+            return None;
+        }
+        total += u32::from(short) * 100 + if in_text { WORD_HIT } else { 0 };
     }
     Some(total)
 }
 
 /// Phase two: the full fuzzy score (fuzzy-matcher's Skim algorithm) of a short-listed record.
-fn score(matcher: &SkimMatcherV2, r: &Record, pos: u32, p: &Prepared) -> Option<i64> {
+fn score(
+    matcher: &SkimMatcherV2,
+    index: &SearchIndex,
+    pos: u32,
+    p: &Prepared,
+    short: &mut String,
+) -> Option<i64> {
+    index.short_text(pos, short);
+    let mask = index.masks[pos as usize];
     let mut total = 0;
-    for (word, mask, hits) in &p.words {
-        let fuzzy = if r.mask & mask == *mask {
-            matcher.fuzzy_match(&r.short, word)
+    for (probe, hits) in &p.words {
+        let fuzzy = if mask & probe.mask == probe.mask {
+            matcher.fuzzy_match(short, &probe.word)
         } else {
             None
         };
         let in_text = hits.as_ref().is_some_and(|b| b.has(pos));
         match (fuzzy, in_text) {
             (None, false) => return None,
-            (f, t) => total += f.unwrap_or(0) + if t { WORD_HIT } else { 0 },
+            (f, t) => total += f.unwrap_or(0) + if t { i64::from(WORD_HIT) } else { 0 },
         }
     }
     Some(total)
 }
 
-/// Finds every match among `candidates` (or every record) with the cheap test on both cores,
-/// then gives the best of them the full fuzzy score. Returns all matches (for narrowing) and
-/// the best `limit`, fully scored.
-fn scan(
+/// A match ordered by rank, then by position (lower first): `rank << 32 | !pos`.
+fn key(rank: u32, pos: u32) -> u64 {
+    (u64::from(rank) << 32) | u64::from(!pos)
+}
+
+fn unkey(key: u64) -> (u32, u32) {
+    ((key >> 32) as u32, !(key as u32))
+}
+
+/// The best `keep` keys offered so far.
+struct Best {
+    keep: usize,
+    heap: BinaryHeap<Reverse<u64>>,
+}
+
+impl Best {
+    fn offer(&mut self, key: u64) {
+        if self.heap.len() < self.keep {
+            self.heap.push(Reverse(key));
+        } else if let Some(mut worst) = self.heap.peek_mut()
+            && key > worst.0
+        {
+            *worst = Reverse(key);
+        }
+    }
+}
+
+/// Which records a scan visits: all of them, or the matches of the previous keystroke.
+#[derive(Clone, Copy)]
+enum Scope<'a> {
+    All(u32, u32),
+    Some(&'a [u32]),
+}
+
+impl Scope<'_> {
+    fn len(&self) -> usize {
+        match self {
+            Scope::All(a, b) => (b - a) as usize,
+            Scope::Some(s) => s.len(),
+        }
+    }
+
+    fn split(self, parts: usize) -> Vec<Self> {
+        let size = self.len().div_ceil(parts.max(1)).max(MIN_SPLIT);
+        match self {
+            Scope::All(a, b) => (a..b)
+                .step_by(size)
+                .map(|s| Scope::All(s, (s + size as u32).min(b)))
+                .collect(),
+            Scope::Some(s) => s.chunks(size).map(Scope::Some).collect(),
+        }
+    }
+}
+
+fn cores() -> usize {
+    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *CORES.get_or_init(|| {
+        std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(8)
+    })
+}
+
+/// Phase one over one part of the scope: every match, in order, and the best `keep` of them.
+fn run(
+    index: &SearchIndex,
+    filters: &Filters,
+    prepared: &Prepared,
+    keep: usize,
+    scope: Scope,
+) -> (Vec<u32>, Vec<u64>) {
+    let mut positions = Vec::new();
+    let mut best = Best {
+        keep,
+        heap: BinaryHeap::new(),
+    };
+    let filtered = filters.active();
+    let mut visit = |pos: u32| {
+        if !index.live[pos as usize] || (filtered && !filters.pass(&index.meta[pos as usize])) {
+            return;
+        }
+        let rank = if prepared.words.is_empty() {
+            chrono::Datelike::num_days_from_ce(&index.meta[pos as usize].discovered).max(0) as u32
+        } else {
+            match quick(index, pos, prepared) {
+                Some(r) => r,
+                None => return,
+            }
+        };
+        positions.push(pos);
+        best.offer(key(rank, pos));
+    };
+    match scope {
+        Scope::All(a, b) => (a..b).for_each(&mut visit),
+        Scope::Some(s) => s.iter().copied().for_each(&mut visit),
+    }
+    (positions, best.heap.into_iter().map(|r| r.0).collect())
+}
+
+/// Phase one on both cores: every match (ascending positions, as narrowing needs) and the best
+/// `keep` by cheap rank.
+fn find(
     index: &SearchIndex,
     q: &Query,
-    candidates: Option<&[u32]>,
-    limit: usize,
-) -> (Vec<u32>, Vec<Scored>) {
+    prepared: &Prepared,
+    scope: Scope,
+    keep: usize,
+) -> (Vec<u32>, Vec<u64>) {
+    let filters = Filters::new(index, q);
+    let parts = scope.split(cores());
+    if parts.len() <= 1 {
+        return run(index, &filters, prepared, keep, scope);
+    }
+    let found: Vec<(Vec<u32>, Vec<u64>)> = std::thread::scope(|s| {
+        let filters = &filters;
+        let handles: Vec<_> = parts
+            .into_iter()
+            .map(|part| s.spawn(move || run(index, filters, prepared, keep, part)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_default())
+            .collect()
+    });
+    let total = found.iter().map(|f| f.0.len()).sum();
+    let mut positions = Vec::with_capacity(total);
+    let mut best = Best {
+        keep,
+        heap: BinaryHeap::new(),
+    };
+    for (p, b) in found {
+        positions.extend(p);
+        b.into_iter().for_each(|k| best.offer(k));
+    }
+    (positions, best.heap.into_iter().map(|r| r.0).collect())
+}
+
+/// Finds every match in `scope`, then gives the best of them the full fuzzy score. Returns all
+/// matches (for narrowing) and the best `limit`, fully scored.
+fn scan(index: &SearchIndex, q: &Query, scope: Scope, limit: usize) -> (Vec<u32>, Vec<Scored>) {
     let prepared = prepare(index, q);
-    let matches = find(index, q, &prepared, candidates);
-    // Chunks are scanned in order, so the positions come out sorted (as narrowing needs).
-    let positions: Vec<u32> = matches.iter().map(|m| m.1).collect();
     if prepared.words.is_empty() {
-        return (positions, top(index, matches, limit));
+        let (positions, keys) = find(index, q, &prepared, scope, usize::MAX);
+        let all = keys
+            .into_iter()
+            .map(unkey)
+            .map(|(day, pos)| (i64::from(day), pos));
+        return (positions, top(index, all.collect(), limit));
     }
-    let mut short = matches;
     let keep = limit.saturating_mul(RESCORE_FACTOR).max(1);
-    if short.len() > keep {
-        short.select_nth_unstable_by(keep - 1, |a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-        short.truncate(keep);
-    }
+    let (positions, keys) = find(index, q, &prepared, scope, keep);
     let matcher = SkimMatcherV2::default().ignore_case();
-    let rescored: Vec<(i64, u32)> = short
-        .iter()
-        .map(|&(rank, pos)| {
-            (
-                score(&matcher, &index.records[pos as usize], pos, &prepared).unwrap_or(0)
-                    + rank / 100,
-                pos,
-            )
+    let mut short = String::new();
+    let rescored: Vec<Scored> = keys
+        .into_iter()
+        .map(unkey)
+        .map(|(rank, pos)| {
+            let fuzzy = score(&matcher, index, pos, &prepared, &mut short).unwrap_or(0);
+            (fuzzy + i64::from(rank / 100), pos)
         })
         .collect();
     (positions, top(index, rescored, limit))
 }
 
-/// Phase one over `candidates` (or all records), split across the cores.
-fn find(
-    index: &SearchIndex,
-    q: &Query,
-    prepared: &Prepared,
-    candidates: Option<&[u32]>,
-) -> Vec<(i64, u32)> {
-    let all: Vec<u32>;
-    let positions: &[u32] = match candidates {
-        Some(c) => c,
-        None => {
-            all = (0..index.records.len() as u32).collect();
-            &all
-        }
-    };
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(8);
-    let chunk = positions.len().div_ceil(threads).max(4096);
-    let filters = Filters::new(index, q);
-    let run = |slice: &[u32]| -> Vec<(i64, u32)> {
-        slice
-            .iter()
-            .filter_map(|&pos| {
-                let r = &index.records[pos as usize];
-                if !filters.pass(r) {
-                    return None;
-                }
-                if prepared.words.is_empty() {
-                    return Some((
-                        i64::from(chrono::Datelike::num_days_from_ce(&r.discovered)),
-                        pos,
-                    ));
-                }
-                quick(r, pos, prepared).map(|s| (s, pos))
-            })
-            .collect()
-    };
-    if positions.len() <= chunk {
-        return run(positions);
-    }
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = positions
-            .chunks(chunk)
-            .map(|slice| scope.spawn(move || run(slice)))
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_default())
-            .collect()
-    })
-}
+/// A match: (score, record position).
+type Scored = (i64, u32);
 
 /// The best `limit` of `matches`, best first (ties by id for stable output).
-fn top(index: &SearchIndex, mut matches: Vec<(i64, u32)>, limit: usize) -> Vec<(i64, u32)> {
-    let cmp = |a: &(i64, u32), b: &(i64, u32)| {
-        b.0.cmp(&a.0).then_with(|| {
-            index.records[a.1 as usize]
-                .id
-                .cmp(&index.records[b.1 as usize].id)
-        })
-    };
+fn top(index: &SearchIndex, mut matches: Vec<Scored>, limit: usize) -> Vec<Scored> {
+    let cmp = |a: &Scored, b: &Scored| b.0.cmp(&a.0).then_with(|| index.id(a.1).cmp(index.id(b.1)));
     if limit > 0 && matches.len() > limit {
         matches.select_nth_unstable_by(limit - 1, cmp);
         matches.truncate(limit);
@@ -265,15 +283,16 @@ fn top(index: &SearchIndex, mut matches: Vec<(i64, u32)>, limit: usize) -> Vec<(
     matches
 }
 
-fn hits(index: &SearchIndex, q: &Query, best: &[(i64, u32)]) -> Vec<SearchHit> {
+fn hits(index: &SearchIndex, q: &Query, best: &[Scored]) -> Vec<SearchHit> {
     let matcher = SkimMatcherV2::default().ignore_case();
     best.iter()
         .map(|(score, pos)| {
-            let r = &index.records[*pos as usize];
+            let title = index.title(*pos);
+            let meta = &index.meta[*pos as usize];
             let mut positions: Vec<usize> = q
                 .words
                 .iter()
-                .filter_map(|w| matcher.fuzzy_indices(&r.title, w))
+                .filter_map(|w| matcher.fuzzy_indices(title, w))
                 .flat_map(|(_, p)| p)
                 .collect();
             positions.sort_unstable();
@@ -284,11 +303,11 @@ fn hits(index: &SearchIndex, q: &Query, best: &[(i64, u32)]) -> Vec<SearchHit> {
                 "title"
             };
             SearchHit {
-                id: r.id.clone(),
-                title: r.title.clone(),
-                site: index.text(r.site).to_string(),
-                status: r.status.as_str().into(),
-                determination: r.determination.as_str().into(),
+                id: index.id(*pos).to_string(),
+                title: title.to_string(),
+                site: index.text(meta.site).to_string(),
+                status: meta.status.as_str().into(),
+                determination: meta.determination.as_str().into(),
                 score: *score,
                 field: field.into(),
                 title_positions: positions,
@@ -301,41 +320,65 @@ impl SearchIndex {
     /// Searches everything (no narrowing).
     pub fn search(&self, text: &str, limit: usize) -> SearchResults {
         let q = Query::parse(text);
-        let (matches, best) = scan(self, &q, None, limit);
-        let total = matches.len();
+        let (matches, best) = scan(self, &q, Scope::All(0, self.slots() as u32), limit);
         SearchResults {
             query: text.to_string(),
-            total,
+            total: matches.len(),
             hits: hits(self, &q, &best),
         }
     }
 }
 
+/// What a `Searcher` keeps of its last search.
+#[derive(Debug, Clone)]
+struct Last {
+    query: Query,
+    generation: u64,
+    limit: usize,
+    positions: Vec<u32>,
+    results: SearchResults,
+}
+
 /// A search session that narrows from its previous result while the query grows.
 #[derive(Debug, Default, Clone)]
 pub struct Searcher {
-    last: Option<(Query, u64, Vec<u32>)>,
+    last: Option<Last>,
 }
 
 impl Searcher {
-    /// Runs `text` against `index`, reusing the previous matches when that is exact.
+    /// Runs `text` against `index`, reusing the previous matches when that is exact (and the
+    /// previous results when the query did not change, e.g. a space was typed).
     pub fn search(&mut self, index: &SearchIndex, text: &str, limit: usize) -> SearchResults {
         let q = Query::parse(text);
-        let previous = self
+        let current = self
             .last
             .as_ref()
-            .filter(|(old, generation, _)| *generation == index.generation && q.narrows(old))
-            .map(|(_, _, m)| m.as_slice());
-        let (positions, best) = scan(index, &q, previous, limit);
+            .filter(|last| last.generation == index.generation);
+        if let Some(last) = current.filter(|last| last.query == q && last.limit == limit) {
+            return SearchResults {
+                query: text.to_string(),
+                ..last.results.clone()
+            };
+        }
+        let scope = match current.filter(|last| q.narrows(&last.query)) {
+            Some(last) => Scope::Some(&last.positions),
+            None => Scope::All(0, index.slots() as u32),
+        };
+        let (positions, best) = scan(index, &q, scope, limit);
         debug_assert!(positions.is_sorted());
-        let total = positions.len();
-        let out = SearchResults {
+        let results = SearchResults {
             query: text.to_string(),
-            total,
+            total: positions.len(),
             hits: hits(index, &q, &best),
         };
-        self.last = Some((q, index.generation, positions));
-        out
+        self.last = Some(Last {
+            query: q,
+            generation: index.generation,
+            limit,
+            positions,
+            results: results.clone(),
+        });
+        results
     }
 }
 

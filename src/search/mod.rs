@@ -1,9 +1,14 @@
 //! Search over past and open incidents: as-you-type fuzzy search with field filters, "seen
 //! before" (similar incidents and recurrence) and recurring patterns.
 
+pub mod arena;
 pub mod engine;
+pub mod filter;
+pub mod ids;
 pub mod index;
 pub mod patterns;
+pub mod postings;
+pub mod probe;
 pub mod query;
 pub mod similar;
 
