@@ -1,7 +1,8 @@
 //! Running a query: filters first, then a character-mask prefilter and a cheap rank over the
 //! short text on both cores, then fuzzy-matcher's Skim score for the best few, combined with
-//! word-prefix hits in descriptions and notes; top-k by selection, never a full sort. A
-//! `Searcher` narrows from its previous result while the query only grows.
+//! word-prefix hits in descriptions and notes; top-k by selection, never a full sort. A scan can
+//! be limited to earlier matches whose rank for all but the last query word is already known
+//! (see [`super::session`]).
 
 use super::filter::Filters;
 use super::index::{SearchIndex, mask_of};
@@ -21,9 +22,11 @@ pub const TEXT_MIN: usize = 3;
 const RESCORE_FACTOR: usize = 4;
 /// Fewest records worth handing to another core.
 const MIN_SPLIT: usize = 4096;
+/// Marks a candidate whose rank for the earlier query words is not known yet.
+pub(crate) const UNKNOWN: u32 = u32::MAX;
 
 /// A bit set over record positions.
-struct Bits(Vec<u64>);
+pub(crate) struct Bits(pub(crate) Vec<u64>);
 
 impl Bits {
     fn has(&self, i: u32) -> bool {
@@ -33,50 +36,107 @@ impl Bits {
     }
 }
 
-/// The words of the query, each with its probe and the records whose texts hold a word
-/// starting with it.
-struct Prepared {
-    words: Vec<(WordProbe, Option<Bits>)>,
+/// Which records hold a word starting with a query word (in descriptions, notes…).
+pub(crate) enum TextHits {
+    /// The word is too short to look up, or the vocabulary is not sorted yet.
+    None,
+    /// Every such record, as a bit set (for scans).
+    Bits(Bits),
+    /// Worked out per record from its word list (for the few records rescored).
+    PerRecord,
 }
 
-fn prepare(index: &SearchIndex, q: &Query) -> Prepared {
-    let n = index.slots();
+/// One query word, ready to test records.
+pub(crate) struct Word {
+    pub(crate) probe: WordProbe,
+    pub(crate) hits: TextHits,
+}
+
+impl Word {
+    fn in_text(&self, index: &SearchIndex, pos: u32) -> bool {
+        match &self.hits {
+            TextHits::None => false,
+            TextHits::Bits(b) => b.has(pos),
+            TextHits::PerRecord => index
+                .words_of(pos)
+                .any(|w| index.word(w).starts_with(&self.probe.word)),
+        }
+    }
+
+    /// Phase one for this word: its cheap rank in the record at `pos`, `None` if it cannot match.
+    #[inline]
+    fn rank(&self, index: &SearchIndex, pos: u32) -> Option<u32> {
+        let p = pos as usize;
+        let mask = index.masks[p];
+        let short = if let Some(r) = self.probe.rank_single(mask, index.starts[p]) {
+            r
+        } else if mask & self.probe.mask == self.probe.mask {
+            self.probe.rank(index.hot.get(pos), index.tail[p])
+        } else {
+            0
+        };
+        let in_text = self.in_text(index, pos);
+        if short == 0 && !in_text {
+            return None;
+        }
+        Some(u32::from(short) * 100 + if in_text { WORD_HIT } else { 0 })
+    }
+}
+
+/// The words of a query.
+pub(crate) struct Prepared {
+    pub(crate) words: Vec<Word>,
+}
+
+/// Prepares the words of `q`. The last word always gets its text hits as a bit set; the others
+/// only when `all` (a scan will test them), else per record (only the rescored few need them).
+pub(crate) fn prepare(index: &SearchIndex, q: &Query, all: bool) -> Prepared {
+    let n = q.words.len();
     let words = q
         .words
         .iter()
-        .map(|w| {
-            let hits = (w.chars().count() >= TEXT_MIN && index.is_sorted()).then(|| {
-                let mut bits = vec![0u64; n.div_ceil(64)];
+        .enumerate()
+        .map(|(i, w)| {
+            let hits = if w.chars().count() < TEXT_MIN || !index.is_sorted() {
+                TextHits::None
+            } else if all || i + 1 == n {
+                let mut bits = vec![0u64; index.slots().div_ceil(64)];
                 for word in index.prefix_words_sorted(w) {
                     index.postings[word as usize].set_bits(&mut bits);
                 }
-                Bits(bits)
-            });
-            (WordProbe::new(w, mask_of(w), index.tails.texts()), hits)
+                TextHits::Bits(Bits(bits))
+            } else {
+                TextHits::PerRecord
+            };
+            Word {
+                probe: WordProbe::new(w, mask_of(w), index.tails.texts()),
+                hits,
+            }
         })
         .collect();
     Prepared { words }
 }
 
-/// Phase one: whether the record at `pos` can match at all, and a cheap rank for it.
+/// Phase one for a record: the cheap rank of all query words but the last (`known` unless
+/// [`UNKNOWN`]) and of the last; `None` if a word cannot match. Without words, the rank is the
+/// discovery day (newest first).
 #[inline]
-fn quick(index: &SearchIndex, pos: u32, p: &Prepared) -> Option<u32> {
-    let p_usize = pos as usize;
-    let mask = index.masks[p_usize];
-    let mut total = 0;
-    for (probe, hits) in &p.words {
-        let short = if mask & probe.mask == probe.mask {
-            probe.rank(index.hot.get(pos), index.tail[p_usize])
-        } else {
-            0
-        };
-        let in_text = hits.as_ref().is_some_and(|b| b.has(pos));
-        if short == 0 && !in_text {
-            return None;
+fn quick(index: &SearchIndex, pos: u32, p: &Prepared, known: u32) -> Option<(u32, u32)> {
+    let Some((last, earlier)) = p.words.split_last() else {
+        let day = chrono::Datelike::num_days_from_ce(&index.meta[pos as usize].discovered);
+        return Some((0, day.max(0) as u32));
+    };
+    let last = last.rank(index, pos)?;
+    let base = if known == UNKNOWN {
+        let mut sum = 0;
+        for w in earlier {
+            sum += w.rank(index, pos)?;
         }
-        total += u32::from(short) * 100 + if in_text { WORD_HIT } else { 0 };
-    }
-    Some(total)
+        sum
+    } else {
+        known
+    };
+    Some((base, last))
 }
 
 /// Phase two: the full fuzzy score (fuzzy-matcher's Skim algorithm) of a short-listed record.
@@ -90,13 +150,13 @@ fn score(
     index.short_text(pos, short);
     let mask = index.masks[pos as usize];
     let mut total = 0;
-    for (probe, hits) in &p.words {
-        let fuzzy = if mask & probe.mask == probe.mask {
-            matcher.fuzzy_match(short, &probe.word)
+    for w in &p.words {
+        let fuzzy = if mask & w.probe.mask == w.probe.mask {
+            matcher.fuzzy_match(short, &w.probe.word)
         } else {
             None
         };
-        let in_text = hits.as_ref().is_some_and(|b| b.has(pos));
+        let in_text = w.in_text(index, pos);
         match (fuzzy, in_text) {
             (None, false) => return None,
             (f, t) => total += f.unwrap_or(0) + if t { i64::from(WORD_HIT) } else { 0 },
@@ -121,6 +181,13 @@ struct Best {
 }
 
 impl Best {
+    fn new(keep: usize) -> Self {
+        Best {
+            keep,
+            heap: BinaryHeap::new(),
+        }
+    }
+
     fn offer(&mut self, key: u64) {
         if self.heap.len() < self.keep {
             self.heap.push(Reverse(key));
@@ -132,18 +199,21 @@ impl Best {
     }
 }
 
-/// Which records a scan visits: all of them, or the matches of the previous keystroke.
+/// Which records a scan visits.
 #[derive(Clone, Copy)]
-enum Scope<'a> {
+pub(crate) enum Scope<'a> {
+    /// Every position in `start..end`.
     All(u32, u32),
-    Some(&'a [u32]),
+    /// These positions (ascending) with, when given, the rank already known of all query words
+    /// but the last, aligned ([`UNKNOWN`] where it is not).
+    Some(&'a [u32], Option<&'a [u32]>),
 }
 
 impl Scope<'_> {
     fn len(&self) -> usize {
         match self {
             Scope::All(a, b) => (b - a) as usize,
-            Scope::Some(s) => s.len(),
+            Scope::Some(s, _) => s.len(),
         }
     }
 
@@ -154,7 +224,14 @@ impl Scope<'_> {
                 .step_by(size)
                 .map(|s| Scope::All(s, (s + size as u32).min(b)))
                 .collect(),
-            Scope::Some(s) => s.chunks(size).map(Scope::Some).collect(),
+            Scope::Some(s, known) => s
+                .chunks(size)
+                .enumerate()
+                .map(|(i, part)| {
+                    let at = i * size;
+                    Scope::Some(part, known.map(|k| &k[at..at + part.len()]))
+                })
+                .collect(),
         }
     }
 }
@@ -168,6 +245,15 @@ fn cores() -> usize {
     })
 }
 
+/// What phase one found: every match in ascending order with, aligned, the rank of all query
+/// words but the last and the rank of the last.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Found {
+    pub(crate) positions: Vec<u32>,
+    pub(crate) base: Vec<u32>,
+    pub(crate) last: Vec<u32>,
+}
+
 /// Phase one over one part of the scope: every match, in order, and the best `keep` of them.
 fn run(
     index: &SearchIndex,
@@ -175,50 +261,43 @@ fn run(
     prepared: &Prepared,
     keep: usize,
     scope: Scope,
-) -> (Vec<u32>, Vec<u64>) {
-    let mut positions = Vec::new();
-    let mut best = Best {
-        keep,
-        heap: BinaryHeap::new(),
-    };
+) -> (Found, Vec<u64>) {
+    let mut found = Found::default();
+    let mut best = Best::new(keep);
     let filtered = filters.active();
-    let mut visit = |pos: u32| {
+    let mut visit = |pos: u32, known: u32| {
         if !index.live[pos as usize] || (filtered && !filters.pass(&index.meta[pos as usize])) {
             return;
         }
-        let rank = if prepared.words.is_empty() {
-            chrono::Datelike::num_days_from_ce(&index.meta[pos as usize].discovered).max(0) as u32
-        } else {
-            match quick(index, pos, prepared) {
-                Some(r) => r,
-                None => return,
-            }
-        };
-        positions.push(pos);
-        best.offer(key(rank, pos));
+        if let Some((base, last)) = quick(index, pos, prepared, known) {
+            found.positions.push(pos);
+            found.base.push(base);
+            found.last.push(last);
+            best.offer(key(base + last, pos));
+        }
     };
     match scope {
-        Scope::All(a, b) => (a..b).for_each(&mut visit),
-        Scope::Some(s) => s.iter().copied().for_each(&mut visit),
+        Scope::All(a, b) => (a..b).for_each(|p| visit(p, UNKNOWN)),
+        Scope::Some(s, None) => s.iter().for_each(|p| visit(*p, UNKNOWN)),
+        Scope::Some(s, Some(k)) => s.iter().zip(k).for_each(|(p, k)| visit(*p, *k)),
     }
-    (positions, best.heap.into_iter().map(|r| r.0).collect())
+    (found, best.heap.into_iter().map(|r| r.0).collect())
 }
 
-/// Phase one on both cores: every match (ascending positions, as narrowing needs) and the best
-/// `keep` by cheap rank.
+/// Phase one on all cores: every match and the best `keep` by cheap rank.
 fn find(
     index: &SearchIndex,
     q: &Query,
     prepared: &Prepared,
     scope: Scope,
     keep: usize,
-) -> (Vec<u32>, Vec<u64>) {
+) -> (Found, Vec<u64>) {
     let filters = Filters::new(index, q);
     let parts = scope.split(cores());
     if parts.len() <= 1 {
         return run(index, &filters, prepared, keep, scope);
     }
-    let found: Vec<(Vec<u32>, Vec<u64>)> = std::thread::scope(|s| {
+    let parts: Vec<(Found, Vec<u64>)> = std::thread::scope(|s| {
         let filters = &filters;
         let handles: Vec<_> = parts
             .into_iter()
@@ -229,48 +308,56 @@ fn find(
             .map(|h| h.join().unwrap_or_default())
             .collect()
     });
-    let total = found.iter().map(|f| f.0.len()).sum();
-    let mut positions = Vec::with_capacity(total);
-    let mut best = Best {
-        keep,
-        heap: BinaryHeap::new(),
+    let total = parts.iter().map(|f| f.0.positions.len()).sum();
+    let mut found = Found {
+        positions: Vec::with_capacity(total),
+        base: Vec::with_capacity(total),
+        last: Vec::with_capacity(total),
     };
-    for (p, b) in found {
-        positions.extend(p);
+    let mut best = Best::new(keep);
+    for (f, b) in parts {
+        found.positions.extend(f.positions);
+        found.base.extend(f.base);
+        found.last.extend(f.last);
         b.into_iter().for_each(|k| best.offer(k));
     }
-    (positions, best.heap.into_iter().map(|r| r.0).collect())
+    (found, best.heap.into_iter().map(|r| r.0).collect())
 }
+
+/// A match: (score, record position).
+pub(crate) type Scored = (i64, u32);
 
 /// Finds every match in `scope`, then gives the best of them the full fuzzy score. Returns all
 /// matches (for narrowing) and the best `limit`, fully scored.
-fn scan(index: &SearchIndex, q: &Query, scope: Scope, limit: usize) -> (Vec<u32>, Vec<Scored>) {
-    let prepared = prepare(index, q);
+pub(crate) fn scan(
+    index: &SearchIndex,
+    q: &Query,
+    prepared: &Prepared,
+    scope: Scope,
+    limit: usize,
+) -> (Found, Vec<Scored>) {
     if prepared.words.is_empty() {
-        let (positions, keys) = find(index, q, &prepared, scope, usize::MAX);
+        let (found, keys) = find(index, q, prepared, scope, usize::MAX);
         let all = keys
             .into_iter()
             .map(unkey)
             .map(|(day, pos)| (i64::from(day), pos));
-        return (positions, top(index, all.collect(), limit));
+        return (found, top(index, all.collect(), limit));
     }
     let keep = limit.saturating_mul(RESCORE_FACTOR).max(1);
-    let (positions, keys) = find(index, q, &prepared, scope, keep);
+    let (found, keys) = find(index, q, prepared, scope, keep);
     let matcher = SkimMatcherV2::default().ignore_case();
     let mut short = String::new();
     let rescored: Vec<Scored> = keys
         .into_iter()
         .map(unkey)
         .map(|(rank, pos)| {
-            let fuzzy = score(&matcher, index, pos, &prepared, &mut short).unwrap_or(0);
+            let fuzzy = score(&matcher, index, pos, prepared, &mut short).unwrap_or(0);
             (fuzzy + i64::from(rank / 100), pos)
         })
         .collect();
-    (positions, top(index, rescored, limit))
+    (found, top(index, rescored, limit))
 }
-
-/// A match: (score, record position).
-type Scored = (i64, u32);
 
 /// The best `limit` of `matches`, best first (ties by id for stable output).
 fn top(index: &SearchIndex, mut matches: Vec<Scored>, limit: usize) -> Vec<Scored> {
@@ -283,7 +370,8 @@ fn top(index: &SearchIndex, mut matches: Vec<Scored>, limit: usize) -> Vec<Score
     matches
 }
 
-fn hits(index: &SearchIndex, q: &Query, best: &[Scored]) -> Vec<SearchHit> {
+/// The wire form of the best matches, with the title positions to highlight.
+pub(crate) fn hits(index: &SearchIndex, q: &Query, best: &[Scored]) -> Vec<SearchHit> {
     let matcher = SkimMatcherV2::default().ignore_case();
     best.iter()
         .map(|(score, pos)| {
@@ -320,65 +408,19 @@ impl SearchIndex {
     /// Searches everything (no narrowing).
     pub fn search(&self, text: &str, limit: usize) -> SearchResults {
         let q = Query::parse(text);
-        let (matches, best) = scan(self, &q, Scope::All(0, self.slots() as u32), limit);
+        let prepared = prepare(self, &q, true);
+        let (found, best) = scan(
+            self,
+            &q,
+            &prepared,
+            Scope::All(0, self.slots() as u32),
+            limit,
+        );
         SearchResults {
             query: text.to_string(),
-            total: matches.len(),
+            total: found.positions.len(),
             hits: hits(self, &q, &best),
         }
-    }
-}
-
-/// What a `Searcher` keeps of its last search.
-#[derive(Debug, Clone)]
-struct Last {
-    query: Query,
-    generation: u64,
-    limit: usize,
-    positions: Vec<u32>,
-    results: SearchResults,
-}
-
-/// A search session that narrows from its previous result while the query grows.
-#[derive(Debug, Default, Clone)]
-pub struct Searcher {
-    last: Option<Last>,
-}
-
-impl Searcher {
-    /// Runs `text` against `index`, reusing the previous matches when that is exact (and the
-    /// previous results when the query did not change, e.g. a space was typed).
-    pub fn search(&mut self, index: &SearchIndex, text: &str, limit: usize) -> SearchResults {
-        let q = Query::parse(text);
-        let current = self
-            .last
-            .as_ref()
-            .filter(|last| last.generation == index.generation);
-        if let Some(last) = current.filter(|last| last.query == q && last.limit == limit) {
-            return SearchResults {
-                query: text.to_string(),
-                ..last.results.clone()
-            };
-        }
-        let scope = match current.filter(|last| q.narrows(&last.query)) {
-            Some(last) => Scope::Some(&last.positions),
-            None => Scope::All(0, index.slots() as u32),
-        };
-        let (positions, best) = scan(index, &q, scope, limit);
-        debug_assert!(positions.is_sorted());
-        let results = SearchResults {
-            query: text.to_string(),
-            total: positions.len(),
-            hits: hits(index, &q, &best),
-        };
-        self.last = Some(Last {
-            query: q,
-            generation: index.generation,
-            limit,
-            positions,
-            results: results.clone(),
-        });
-        results
     }
 }
 
@@ -386,6 +428,7 @@ impl Searcher {
 mod tests {
     use super::*;
     use crate::domain::{Incident, Note, Status, Subtype};
+    use crate::search::Searcher;
     use chrono::{NaiveDate, TimeZone, Utc};
 
     fn inc(id: &str, title: &str, site: &str, desc: &str, sub: Option<Subtype>) -> Incident {

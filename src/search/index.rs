@@ -71,6 +71,26 @@ pub fn mask_of(text: &str) -> u64 {
     text.chars().fold(0, |m, c| m | char_bit(c))
 }
 
+/// The characters (a–z, 0–9) whose first occurrence in `text` starts a word (is not preceded by
+/// an ASCII letter or digit), as mask bits: with the mask, this ranks a one-character query
+/// word without reading the text.
+pub fn first_start_mask(text: &[u8]) -> u64 {
+    let (mut seen, mut starts) = (0u64, 0u64);
+    for (i, &b) in text.iter().enumerate() {
+        if !b.is_ascii_lowercase() && !b.is_ascii_digit() {
+            continue;
+        }
+        let bit = char_bit(char::from(b));
+        if seen & bit == 0 {
+            seen |= bit;
+            if i == 0 || !text[i - 1].is_ascii_alphanumeric() {
+                starts |= bit;
+            }
+        }
+    }
+    starts
+}
+
 /// The label that groups incidents for recurrence: the subtype, else the first HHS type.
 pub fn category_label(incident: &Incident) -> String {
     let c = &incident.classification;
@@ -176,14 +196,16 @@ pub struct SearchIndex {
     pub(crate) live: Vec<bool>,
     /// Characters present in each record's short text (title and tail).
     pub(crate) masks: Vec<u64>,
+    /// Characters whose first occurrence in each record's short text starts a word.
+    pub(crate) starts: Vec<u64>,
     /// Lowercased, bounded titles.
     pub(crate) hot: Arena,
     /// The interned tail of each record's short text.
     pub(crate) tail: Vec<u32>,
     /// Tails: " | site | category | entity | department", lowercased.
     pub(crate) tails: Interner,
-    /// The character mask of each tail.
-    tail_masks: Vec<u64>,
+    /// The character mask and first-occurrence-at-word-start mask of each tail.
+    tail_masks: Vec<(u64, u64)>,
     /// Filter and result fields.
     pub(crate) meta: Vec<Meta>,
     /// Incident ids.
@@ -232,6 +254,7 @@ impl SearchIndex {
         }
         self.live.shrink_to_fit();
         self.masks.shrink_to_fit();
+        self.starts.shrink_to_fit();
         self.tail.shrink_to_fit();
         self.meta.shrink_to_fit();
         self.versions.shrink_to_fit();
@@ -256,6 +279,7 @@ impl SearchIndex {
     pub fn heap_bytes(&self) -> usize {
         let slots = self.live.capacity()
             + self.masks.capacity() * 8
+            + self.starts.capacity() * 8
             + self.tail.capacity() * 4
             + self.meta.capacity() * std::mem::size_of::<Meta>()
             + self.versions.capacity() * std::mem::size_of::<(i64, DateTime<Utc>)>();
@@ -396,7 +420,8 @@ impl SearchIndex {
         let tail_text = bounded(&tail_full, SHORT_MAX);
         let tail = self.tails.intern(tail_text);
         if tail as usize == self.tail_masks.len() {
-            self.tail_masks.push(mask_of(tail_text));
+            self.tail_masks
+                .push((mask_of(tail_text), first_start_mask(tail_text.as_bytes())));
         }
         let new_words = self.word_ids(incident);
         let meta = Meta {
@@ -418,6 +443,7 @@ impl SearchIndex {
                 self.by_id.insert(&incident.id, p, &self.ids);
                 self.live.push(false);
                 self.masks.push(0);
+                self.starts.push(0);
                 self.tail.push(0);
                 self.meta.push(meta);
                 self.versions.push((0, incident.updated_at));
@@ -443,7 +469,10 @@ impl SearchIndex {
         self.word_lists.set(pos, &list);
         self.hot.set(pos, title.as_bytes());
         self.titles.set(pos, incident.title.as_bytes());
-        self.masks[p] = mask_of(&title) | self.tail_masks[tail as usize];
+        let (title_mask, (tail_mask, tail_starts)) =
+            (mask_of(&title), self.tail_masks[tail as usize]);
+        self.masks[p] = title_mask | tail_mask;
+        self.starts[p] = first_start_mask(title.as_bytes()) | (tail_starts & !title_mask);
         self.tail[p] = tail;
         self.meta[p] = meta;
         self.versions[p] = (incident.version, incident.updated_at);

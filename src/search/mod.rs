@@ -10,8 +10,9 @@ pub mod patterns;
 pub mod postings;
 pub mod probe;
 pub mod query;
+pub mod session;
 pub mod similar;
 
-pub use engine::Searcher;
 pub use index::SearchIndex;
 pub use query::Query;
+pub use session::Searcher;

@@ -13,6 +13,8 @@ pub struct WordProbe {
     pub mask: u64,
     /// Per tail: the rank of the word's first contiguous occurrence in the tail (0: none).
     tail_rank: Vec<u8>,
+    /// The word's bit when it is one ASCII letter or digit (ranked from masks alone).
+    single: Option<u64>,
     /// Per tail: how many leading bytes of the word the title must supply for the rest to be
     /// found, in order, in the tail.
     tail_need: Vec<u16>,
@@ -30,12 +32,29 @@ impl WordProbe {
             .iter()
             .map(|t| suffix_need(t.as_bytes(), w).min(u16::MAX as usize) as u16)
             .collect();
+        let single = match w {
+            [b] if b.is_ascii_lowercase() || b.is_ascii_digit() => Some(mask),
+            _ => None,
+        };
         WordProbe {
             word: word.to_string(),
             mask,
+            single,
             tail_rank,
             tail_need,
         }
+    }
+
+    /// The rank from a record's masks alone, for a one-character word: `mask` has the
+    /// characters of the short text, `starts` those whose first occurrence starts a word.
+    #[inline]
+    pub fn rank_single(&self, mask: u64, starts: u64) -> Option<u8> {
+        let bit = self.single?;
+        Some(match (mask & bit != 0, starts & bit != 0) {
+            (false, _) => 0,
+            (true, true) => 3,
+            (true, false) => 2,
+        })
     }
 
     /// The rank of the word in `title` followed by tail `tail` (0: it cannot match).
@@ -110,6 +129,7 @@ fn suffix_need(hay: &[u8], word: &[u8]) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::search::index::{first_start_mask, mask_of};
     use proptest::prelude::*;
 
     /// The rank over the whole short text at once, as the first version of the index did it.
@@ -126,9 +146,19 @@ mod tests {
         }
     }
 
+    /// The rank from the title and tail, and, for one-character words, from the masks the
+    /// index keeps per record (which must agree).
     fn probe(title: &str, tail: &str, word: &str) -> u8 {
         let tails: Vec<Box<str>> = vec![" | other".into(), tail.into()];
-        WordProbe::new(word, 0, &tails).rank(title.as_bytes(), 1)
+        let p = WordProbe::new(word, mask_of(word), &tails);
+        let rank = p.rank(title.as_bytes(), 1);
+        let title_mask = mask_of(title);
+        let starts =
+            first_start_mask(title.as_bytes()) | (first_start_mask(tail.as_bytes()) & !title_mask);
+        if let Some(single) = p.rank_single(title_mask | mask_of(tail), starts) {
+            assert_eq!(single, rank, "{title:?} {tail:?} {word:?}");
+        }
+        rank
     }
 
     #[test]
@@ -141,14 +171,17 @@ mod tests {
         assert_eq!(probe("emailed", tail, "ecam"), 1);
         assert_eq!(probe("emailed", tail, "zz"), 0);
         assert_eq!(probe("", "", "a"), 0);
+        assert_eq!(probe("a|b", " | b", "b"), 3);
+        assert_eq!(probe("ab", " | b", "b"), 2);
+        assert_eq!(probe("éb", " | b", "b"), 3);
     }
 
     proptest! {
         #[test]
         fn same_as_on_the_whole_text(
-            title in "[a-d |]{0,12}",
-            tail in "[a-d ]{0,10}",
-            word in "[a-d|]{1,4}",
+            title in "[a-d1 |é]{0,12}",
+            tail in "[a-d1 é]{0,10}",
+            word in "[a-d1|é]{1,4}",
         ) {
             let tail = format!(" | {tail}");
             let short = format!("{title}{tail}");
