@@ -90,27 +90,47 @@ pub(crate) struct Prepared {
 
 /// Prepares the words of `q`. The last word always gets its text hits as a bit set; the others
 /// only when `all` (a scan will test them), else per record (only the rescored few need them).
-pub(crate) fn prepare(index: &SearchIndex, q: &Query, all: bool) -> Prepared {
+/// Words already prepared in `reuse` (for the same state of the index) are taken from it.
+pub(crate) fn prepare(
+    index: &SearchIndex,
+    q: &Query,
+    all: bool,
+    mut reuse: Option<&mut Prepared>,
+) -> Prepared {
     let n = q.words.len();
+    let text_hits = |w: &str| {
+        let mut bits = vec![0u64; index.slots().div_ceil(64)];
+        for word in index.prefix_words_sorted(w) {
+            index.postings[word as usize].set_bits(&mut bits);
+        }
+        TextHits::Bits(Bits(bits))
+    };
     let words = q
         .words
         .iter()
         .enumerate()
         .map(|(i, w)| {
-            let hits = if w.chars().count() < TEXT_MIN || !index.is_sorted() {
-                TextHits::None
-            } else if all || i + 1 == n {
-                let mut bits = vec![0u64; index.slots().div_ceil(64)];
-                for word in index.prefix_words_sorted(w) {
-                    index.postings[word as usize].set_bits(&mut bits);
+            let want_bits = all || i + 1 == n;
+            let old = reuse.as_deref_mut().and_then(|r| {
+                let at = r.words.iter().position(|o| o.probe.word == *w)?;
+                Some(r.words.swap_remove(at))
+            });
+            let searchable = w.chars().count() >= TEXT_MIN && index.is_sorted();
+            match old {
+                Some(mut word) => {
+                    if want_bits && matches!(word.hits, TextHits::PerRecord) {
+                        word.hits = text_hits(w);
+                    }
+                    word
                 }
-                TextHits::Bits(Bits(bits))
-            } else {
-                TextHits::PerRecord
-            };
-            Word {
-                probe: WordProbe::new(w, mask_of(w), index.tails.texts()),
-                hits,
+                None => Word {
+                    probe: WordProbe::new(w, mask_of(w), index.tails.texts()),
+                    hits: match (searchable, want_bits) {
+                        (false, _) => TextHits::None,
+                        (true, true) => text_hits(w),
+                        (true, false) => TextHits::PerRecord,
+                    },
+                },
             }
         })
         .collect();
@@ -346,16 +366,31 @@ pub(crate) fn scan(
     }
     let keep = limit.saturating_mul(RESCORE_FACTOR).max(1);
     let (found, keys) = find(index, q, prepared, scope, keep);
-    let matcher = SkimMatcherV2::default().ignore_case();
-    let mut short = String::new();
-    let rescored: Vec<Scored> = keys
-        .into_iter()
-        .map(unkey)
-        .map(|(rank, pos)| {
-            let fuzzy = score(&matcher, index, pos, prepared, &mut short).unwrap_or(0);
-            (fuzzy + i64::from(rank / 100), pos)
+    let rescore = |keys: &[u64]| -> Vec<Scored> {
+        let matcher = SkimMatcherV2::default().ignore_case();
+        let mut short = String::new();
+        keys.iter()
+            .map(|k| {
+                let (rank, pos) = unkey(*k);
+                let fuzzy = score(&matcher, index, pos, prepared, &mut short).unwrap_or(0);
+                (fuzzy + i64::from(rank / 100), pos)
+            })
+            .collect()
+    };
+    let rescored: Vec<Scored> = if keys.len() < 64 || cores() < 2 {
+        rescore(&keys)
+    } else {
+        std::thread::scope(|s| {
+            let handles: Vec<_> = keys
+                .chunks(keys.len().div_ceil(cores()))
+                .map(|part| s.spawn(move || rescore(part)))
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().unwrap_or_default())
+                .collect()
         })
-        .collect();
+    };
     (found, top(index, rescored, limit))
 }
 
@@ -408,7 +443,7 @@ impl SearchIndex {
     /// Searches everything (no narrowing).
     pub fn search(&self, text: &str, limit: usize) -> SearchResults {
         let q = Query::parse(text);
-        let prepared = prepare(self, &q, true);
+        let prepared = prepare(self, &q, true, None);
         let (found, best) = scan(
             self,
             &q,

@@ -85,7 +85,8 @@ pub fn contiguous_rank(hay: &[u8], word: &[u8]) -> u8 {
     let mut from = 0;
     while let Some(off) = hay[from..].iter().position(|&b| b == first) {
         let at = from + off;
-        if hay[at + 1..].starts_with(rest) {
+        let after = &hay[at + 1..];
+        if after.len() >= rest.len() && rest.iter().zip(after).all(|(a, b)| a == b) {
             return if at == 0 || !hay[at - 1].is_ascii_alphanumeric() {
                 3
             } else {

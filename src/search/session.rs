@@ -4,13 +4,12 @@
 //! only the new word is tested; a word reaching the length at which descriptions are searched
 //! adds the records whose texts hold it; an unchanged query (a typed space) costs nothing.
 
-use super::engine::{Bits, Found, Scope, TextHits, UNKNOWN, hits, prepare, scan};
+use super::engine::{Bits, Found, Prepared, Scope, TextHits, UNKNOWN, hits, prepare, scan};
 use super::index::SearchIndex;
 use super::query::Query;
 use crate::domain::wire::SearchResults;
 
 /// What a `Searcher` keeps of its last search.
-#[derive(Debug, Clone)]
 struct Last {
     query: Query,
     generation: u64,
@@ -18,6 +17,7 @@ struct Last {
     limit: usize,
     found: Found,
     results: SearchResults,
+    prepared: Prepared,
 }
 
 /// How a query relates to the previous one.
@@ -96,34 +96,40 @@ fn widen(found: &Found, bits: &Bits) -> (Vec<u32>, Vec<u32>) {
 }
 
 /// A search session that starts each keystroke from the previous one's matches.
-#[derive(Debug, Default, Clone)]
+#[derive(Default)]
 pub struct Searcher {
     last: Option<Last>,
+}
+
+impl std::fmt::Debug for Searcher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Searcher")
+            .field("last", &self.last.as_ref().map(|l| &l.query))
+            .finish()
+    }
 }
 
 impl Searcher {
     /// Runs `text` against `index`, reusing the previous search where that is exact.
     pub fn search(&mut self, index: &SearchIndex, text: &str, limit: usize) -> SearchResults {
         let q = Query::parse(text);
-        let last = self.last.take().filter(|last| {
+        let mut last = self.last.take().filter(|last| {
             last.generation == index.generation
                 && last.sorted == index.is_sorted()
                 && last.limit == limit
         });
         let step = last.as_ref().map_or(Step::Fresh, |l| step(&q, &l.query));
-        if let (Step::Same, Some(last)) = (step, &last) {
+        if let Some(mut last) = last.take_if(|_| step == Step::Same) {
             let results = SearchResults {
                 query: text.to_string(),
                 ..last.results.clone()
             };
-            self.last = Some(Last {
-                query: q,
-                ..last.clone()
-            });
+            last.query = q;
+            self.last = Some(last);
             return results;
         }
         let all_words = matches!(step, Step::Widen | Step::Narrow | Step::Fresh);
-        let prepared = prepare(index, &q, all_words);
+        let prepared = prepare(index, &q, all_words, last.as_mut().map(|l| &mut l.prepared));
         let empty = Found::default();
         let prev = last.as_ref().map_or(&empty, |l| &l.found);
         let carried: Vec<u32>;
@@ -163,6 +169,7 @@ impl Searcher {
             limit,
             found,
             results: results.clone(),
+            prepared,
         });
         results
     }
