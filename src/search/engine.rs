@@ -256,7 +256,8 @@ impl Scope<'_> {
     }
 }
 
-fn cores() -> usize {
+/// The cores to spread work over (read once).
+pub(crate) fn cores() -> usize {
     static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
     *CORES.get_or_init(|| {
         std::thread::available_parallelism()

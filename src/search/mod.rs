@@ -2,6 +2,7 @@
 //! before" (similar incidents and recurrence) and recurring patterns.
 
 pub mod arena;
+pub mod clusters;
 pub mod engine;
 pub mod filter;
 pub mod ids;
@@ -11,6 +12,7 @@ pub mod postings;
 pub mod probe;
 pub mod query;
 pub mod session;
+pub mod shingles;
 pub mod similar;
 
 pub use index::SearchIndex;

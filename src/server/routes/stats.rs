@@ -229,6 +229,7 @@ async fn compute(
         .copied()
         .unwrap_or(0);
     let open = state.store.open_actions().await?;
+    let period_days = if monthly { 30 } else { 7 };
     let mut overdue_by_owner: BTreeMap<String, u64> = BTreeMap::new();
     for a in open
         .iter()
@@ -262,12 +263,15 @@ async fn compute(
         p90_hours_to_close: percentile(&close_hours, 90),
         clocks_met,
         clocks_missed,
-        patterns: crate::search::patterns::patterns(
+        patterns: crate::search::patterns::patterns(incidents, from, to, period_days, today, 10),
+        clusters: crate::search::patterns::near_duplicates(
             incidents,
-            from,
-            to,
-            if monthly { 30 } else { 7 },
-            today,
+            &crate::search::patterns::Window {
+                from,
+                to,
+                period_days,
+                today,
+            },
             10,
         ),
     })
