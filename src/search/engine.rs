@@ -572,7 +572,8 @@ mod tests {
             "lost fax machine",
             "phishing email",
         ];
-        for n in 0..600 {
+        // Enough records for the scans to be split across cores.
+        for n in 0..2 * MIN_SPLIT + 100 {
             corpus.push(inc(
                 &format!("I{n:04}"),
                 &format!("{} {n}", titles[n % titles.len()]),
@@ -581,15 +582,29 @@ mod tests {
                 None,
             ));
         }
-        let index = SearchIndex::build(&corpus);
-        let mut searcher = Searcher::default();
-        let mut typed = String::new();
-        for c in "fax lab resu".chars() {
-            typed.push(c);
-            let narrowed = searcher.search(&index, &typed, 50);
-            let fresh = index.search(&typed, 50);
-            assert_eq!(narrowed.total, fresh.total, "query {typed:?}");
-            assert_eq!(ids(&narrowed), ids(&fresh), "query {typed:?}");
+        let mut index = SearchIndex::build(&corpus);
+        for typing in [
+            "fax lab resu",
+            "lab fax resu",
+            "site:north fa la res",
+            "resul l",
+        ] {
+            let mut searcher = Searcher::default();
+            let mut typed = String::new();
+            for (n, c) in typing.chars().enumerate() {
+                typed.push(c);
+                if n == 7 {
+                    // A change between keystrokes: the next search starts afresh.
+                    let mut changed = corpus[3].clone();
+                    changed.version += 1;
+                    changed.title = "fax lab results resent".into();
+                    index.upsert(&changed);
+                    index.ensure_sorted();
+                }
+                let narrowed = searcher.search(&index, &typed, 50);
+                let fresh = index.search(&typed, 50);
+                assert_eq!(narrowed, fresh, "query {typed:?}");
+            }
         }
     }
 
