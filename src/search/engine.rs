@@ -71,7 +71,8 @@ impl Word {
         let short = if let Some(r) = self.probe.rank_single(mask, index.starts[p]) {
             r
         } else if mask & self.probe.mask == self.probe.mask {
-            self.probe.rank(index.hot.get(pos), index.tail[p])
+            self.probe
+                .rank(index.hot.get(pos), index.tail[p], &index.tails)
         } else {
             0
         };
@@ -98,6 +99,9 @@ pub(crate) fn prepare(
     mut reuse: Option<&mut Prepared>,
 ) -> Prepared {
     let n = q.words.len();
+    // Tables per tail pay off when tails are few next to the records (they are when tails
+    // repeat; an entity named on every record makes them as many as the records).
+    let tables = index.tails.len() <= (index.slots() / 8).max(4096);
     let text_hits = |w: &str| {
         let mut bits = vec![0u64; index.slots().div_ceil(64)];
         for word in index.prefix_words_sorted(w) {
@@ -124,7 +128,7 @@ pub(crate) fn prepare(
                     word
                 }
                 None => Word {
-                    probe: WordProbe::new(w, mask_of(w), index.tails.texts()),
+                    probe: WordProbe::new(w, mask_of(w), &index.tails, tables),
                     hits: match (searchable, want_bits) {
                         (false, _) => TextHits::None,
                         (true, true) => text_hits(w),
@@ -397,7 +401,10 @@ pub(crate) fn scan(
 
 /// The best `limit` of `matches`, best first (ties by id for stable output).
 fn top(index: &SearchIndex, mut matches: Vec<Scored>, limit: usize) -> Vec<Scored> {
-    let cmp = |a: &Scored, b: &Scored| b.0.cmp(&a.0).then_with(|| index.id(a.1).cmp(index.id(b.1)));
+    let cmp = |a: &Scored, b: &Scored| {
+        b.0.cmp(&a.0)
+            .then_with(|| index.id_bytes(a.1).cmp(index.id_bytes(b.1)))
+    };
     if limit > 0 && matches.len() > limit {
         matches.select_nth_unstable_by(limit - 1, cmp);
         matches.truncate(limit);

@@ -7,10 +7,10 @@
 
 use super::arena::{Arena, put_varint, varints};
 use super::ids::IdMap;
+use super::intern::Interner;
 use super::postings::Postings;
 use crate::domain::{Determination, Incident, Status};
 use chrono::{DateTime, NaiveDate, Utc};
-use std::collections::HashMap;
 
 /// Longest title kept for matching, in characters (and the bound on the rest of the short text).
 pub const SHORT_MAX: usize = 240;
@@ -121,55 +121,6 @@ pub fn bounded(text: &str, max: usize) -> &str {
     }
 }
 
-/// Repeated short strings stored once (sites, categories, owners, short-text tails).
-#[derive(Debug, Default, Clone)]
-pub struct Interner {
-    texts: Vec<Box<str>>,
-    ids: HashMap<Box<str>, u32>,
-}
-
-impl Interner {
-    /// The id of `text`, adding it if new.
-    pub fn intern(&mut self, text: &str) -> u32 {
-        if let Some(id) = self.ids.get(text) {
-            return *id;
-        }
-        let id = self.texts.len() as u32;
-        self.texts.push(text.into());
-        self.ids.insert(text.into(), id);
-        id
-    }
-
-    /// The id of `text`, if known.
-    pub fn find(&self, text: &str) -> Option<u32> {
-        self.ids.get(text).copied()
-    }
-
-    /// The text of an id ("" if unknown).
-    pub fn text(&self, id: u32) -> &str {
-        self.texts.get(id as usize).map_or("", |t| t)
-    }
-
-    /// Every text, by id.
-    pub fn texts(&self) -> &[Box<str>] {
-        &self.texts
-    }
-
-    /// How many texts.
-    pub fn len(&self) -> usize {
-        self.texts.len()
-    }
-
-    /// Whether nothing is interned.
-    pub fn is_empty(&self) -> bool {
-        self.texts.is_empty()
-    }
-
-    fn heap_bytes(&self) -> usize {
-        self.texts.iter().map(|t| 2 * t.len() + 40).sum()
-    }
-}
-
 /// What filters and results read of a record (never touched by a scan without filters).
 #[derive(Debug, Clone, Copy)]
 pub struct Meta {
@@ -252,6 +203,9 @@ impl SearchIndex {
         ] {
             arena.shrink();
         }
+        for interner in [&mut self.vocab, &mut self.strings, &mut self.tails] {
+            interner.shrink();
+        }
         self.live.shrink_to_fit();
         self.masks.shrink_to_fit();
         self.starts.shrink_to_fit();
@@ -268,11 +222,7 @@ impl SearchIndex {
     /// Which interned strings contain `needle` (for substring filters, tested once per string
     /// instead of once per record).
     pub fn strings_containing(&self, needle: &str) -> Vec<bool> {
-        self.strings
-            .texts()
-            .iter()
-            .map(|s| s.contains(needle))
-            .collect()
+        self.strings.iter().map(|s| s.contains(needle)).collect()
     }
 
     /// Roughly how many bytes the index holds on the heap (its own data, not allocator slack).
@@ -329,6 +279,11 @@ impl SearchIndex {
         self.ids.text(pos)
     }
 
+    /// The incident id at `pos` as bytes (ordered as the text is), for tie-breaks.
+    pub(crate) fn id_bytes(&self, pos: u32) -> &[u8] {
+        self.ids.get(pos)
+    }
+
     /// The title, as written, at `pos`.
     pub(crate) fn title(&self, pos: u32) -> &str {
         self.titles.text(pos)
@@ -358,11 +313,10 @@ impl SearchIndex {
 
     /// The id of a word (lowercase), adding it to the vocabulary if new.
     fn word_id(&mut self, w: &str) -> u32 {
-        if let Some(id) = self.vocab.find(w) {
-            return id;
-        }
         let id = self.vocab.intern(w);
-        self.postings.push(Postings::default());
+        if id as usize == self.postings.len() {
+            self.postings.push(Postings::default());
+        }
         id
     }
 
@@ -506,21 +460,21 @@ impl SearchIndex {
     pub fn ensure_sorted(&mut self) {
         if !self.is_sorted() {
             let mut order: Vec<u32> = (0..self.vocab.len() as u32).collect();
-            let texts = self.vocab.texts();
-            order.sort_unstable_by(|a, b| texts[*a as usize].cmp(&texts[*b as usize]));
+            let vocab = &self.vocab;
+            order.sort_unstable_by(|a, b| vocab.bytes(*a).cmp(vocab.bytes(*b)));
             self.sorted_vocab = order;
         }
     }
 
     /// Prefix lookup on an already sorted vocabulary (call `ensure_sorted` after changes).
     pub fn prefix_words_sorted(&self, prefix: &str) -> Vec<u32> {
-        let texts = self.vocab.texts();
+        let (vocab, prefix) = (&self.vocab, prefix.as_bytes());
         let start = self
             .sorted_vocab
-            .partition_point(|w| &*texts[*w as usize] < prefix);
+            .partition_point(|w| vocab.bytes(*w) < prefix);
         self.sorted_vocab[start..]
             .iter()
-            .take_while(|w| texts[**w as usize].starts_with(prefix))
+            .take_while(|w| vocab.bytes(**w).starts_with(prefix))
             .copied()
             .collect()
     }

@@ -7,6 +7,7 @@ pub mod engine;
 pub mod filter;
 pub mod ids;
 pub mod index;
+pub mod intern;
 pub mod patterns;
 pub mod postings;
 pub mod probe;

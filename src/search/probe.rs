@@ -2,36 +2,48 @@
 //! lowercased title followed by its interned tail (" | site | category | entity | department"):
 //! can the word match at all (its bytes in order), and a rough rank: contiguous at a word
 //! start (3) > contiguous (2) > scattered (1). What the tail contributes is worked out once per
-//! distinct tail per query, so a record costs one pass over its title.
+//! distinct tail per query when tails are few, so a record then costs one pass over its title.
 
-/// One query word, prepared against every tail of the index.
+use super::intern::Interner;
+
+/// One query word, prepared against the tails of the index.
 #[derive(Debug, Clone)]
 pub struct WordProbe {
     /// The word, lowercased.
     pub word: String,
     /// Its character mask.
     pub mask: u64,
-    /// Per tail: the rank of the word's first contiguous occurrence in the tail (0: none).
-    tail_rank: Vec<u8>,
     /// The word's bit when it is one ASCII letter or digit (ranked from masks alone).
     single: Option<u64>,
-    /// Per tail: how many leading bytes of the word the title must supply for the rest to be
-    /// found, in order, in the tail.
-    tail_need: Vec<u16>,
+    /// What each tail contributes, worked out once per tail when tails are few next to the
+    /// records (else per record, from the tail's text).
+    tables: Option<TailTables>,
+}
+
+/// Per tail id: the word's first contiguous occurrence in it and how much of the word it can
+/// supply in order.
+#[derive(Debug, Clone)]
+struct TailTables {
+    /// The rank of the word's first contiguous occurrence in the tail (0: none).
+    rank: Vec<u8>,
+    /// How many leading bytes of the word the title must supply for the rest to be found, in
+    /// order, in the tail.
+    need: Vec<u16>,
 }
 
 impl WordProbe {
-    /// Prepares `word` (lowercased) against `tails`, indexed by tail id.
-    pub fn new(word: &str, mask: u64, tails: &[Box<str>]) -> Self {
+    /// Prepares `word` (lowercased); with `tables`, works out what every tail of `tails`
+    /// contributes now (worth it when tails are few next to the records a scan visits).
+    pub fn new(word: &str, mask: u64, tails: &Interner, tables: bool) -> Self {
         let w = word.as_bytes();
-        let tail_rank = tails
-            .iter()
-            .map(|t| contiguous_rank(t.as_bytes(), w))
-            .collect();
-        let tail_need = tails
-            .iter()
-            .map(|t| suffix_need(t.as_bytes(), w).min(u16::MAX as usize) as u16)
-            .collect();
+        let tables = tables.then(|| TailTables {
+            rank: (0..tails.len() as u32)
+                .map(|t| contiguous_rank(tails.bytes(t), w))
+                .collect(),
+            need: (0..tails.len() as u32)
+                .map(|t| suffix_need(tails.bytes(t), w).min(u16::MAX as usize) as u16)
+                .collect(),
+        });
         let single = match w {
             [b] if b.is_ascii_lowercase() || b.is_ascii_digit() => Some(mask),
             _ => None,
@@ -40,8 +52,7 @@ impl WordProbe {
             word: word.to_string(),
             mask,
             single,
-            tail_rank,
-            tail_need,
+            tables,
         }
     }
 
@@ -57,20 +68,27 @@ impl WordProbe {
         })
     }
 
-    /// The rank of the word in `title` followed by tail `tail` (0: it cannot match).
+    /// The rank of the word in `title` followed by the tail `tail` of `tails` (0: it cannot
+    /// match).
     #[inline]
-    pub fn rank(&self, title: &[u8], tail: u32) -> u8 {
+    pub fn rank(&self, title: &[u8], tail: u32, tails: &Interner) -> u8 {
         let w = self.word.as_bytes();
         let in_title = contiguous_rank(title, w);
         if in_title > 0 {
             return in_title;
         }
         let t = tail as usize;
-        let in_tail = self.tail_rank.get(t).copied().unwrap_or(0);
+        let in_tail = match &self.tables {
+            Some(tables) => tables.rank.get(t).copied().unwrap_or(0),
+            None => contiguous_rank(tails.bytes(tail), w),
+        };
         if in_tail > 0 {
             return in_tail;
         }
-        let need = self.tail_need.get(t).map_or(w.len(), |n| *n as usize);
+        let need = match &self.tables {
+            Some(tables) => tables.need.get(t).map_or(w.len(), |n| *n as usize),
+            None => suffix_need(tails.bytes(tail), w),
+        };
         u8::from(need == 0 || prefix_consumed(title, &w[..need]) == need)
     }
 }
@@ -150,9 +168,13 @@ mod tests {
     /// The rank from the title and tail, and, for one-character words, from the masks the
     /// index keeps per record (which must agree).
     fn probe(title: &str, tail: &str, word: &str) -> u8 {
-        let tails: Vec<Box<str>> = vec![" | other".into(), tail.into()];
-        let p = WordProbe::new(word, mask_of(word), &tails);
-        let rank = p.rank(title.as_bytes(), 1);
+        let mut tails = Interner::default();
+        tails.intern(" | other");
+        let id = tails.intern(tail);
+        let lazy = WordProbe::new(word, mask_of(word), &tails, false);
+        let p = WordProbe::new(word, mask_of(word), &tails, true);
+        let rank = p.rank(title.as_bytes(), id, &tails);
+        assert_eq!(lazy.rank(title.as_bytes(), id, &tails), rank);
         let title_mask = mask_of(title);
         let starts =
             first_start_mask(title.as_bytes()) | (first_start_mask(tail.as_bytes()) & !title_mask);
