@@ -1,5 +1,6 @@
 //! Search over past and open incidents: as-you-type fuzzy search with field filters, "seen
-//! before" (similar incidents and recurrence) and recurring patterns.
+//! before" (similar incidents and recurrence), recurring patterns and groups of near-identical
+//! descriptions.
 
 pub mod arena;
 pub mod clusters;
