@@ -86,3 +86,72 @@ async fn stats_time_each_step_from_the_audit_trail() {
         Some(s.series.len())
     );
 }
+
+/// Reports written up again and again with other numbers, dates and names come back as one
+/// group of near-identical descriptions, next to the category × site patterns; a different
+/// report stays out of it.
+#[tokio::test]
+async fn stats_group_near_identical_descriptions() {
+    let server = TestServer::start().await;
+    let lead = server.client(LEAD);
+    let fax = |day: &str, number: &str, name: &str| NewReport {
+        title: format!("Fax to wrong clinic ({day})"),
+        description: format!(
+            "Lab results for a patient were faxed to {number} instead of the cardiology clinic \
+             because the speed dial entry was outdated; the recipient called on {day}, \
+             {name} confirmed the pages were shredded and the entry was corrected."
+        ),
+        site: "North".into(),
+        discovered_at: Some(day.parse().expect("date")),
+        ..Default::default()
+    };
+    let mut ids = Vec::new();
+    for (day, number, name) in [
+        ("2026-02-02", "555-0100", "Dr. Lee"),
+        ("2026-02-20", "555-0142", "Ms. Park"),
+        ("2026-03-01", "(555) 0199", "Mr. Okafor"),
+    ] {
+        ids.push(
+            lead.report(&fax(day, number, name))
+                .await
+                .expect("report")
+                .id,
+        );
+    }
+    lead.report(&NewReport {
+        title: "Laptop stolen from car".into(),
+        description: "A clinic laptop was stolen from a locked car overnight; the disk was \
+                      encrypted and the device has been wiped remotely."
+            .into(),
+        site: "North".into(),
+        discovered_at: Some("2026-02-10".parse().expect("date")),
+        ..Default::default()
+    })
+    .await
+    .expect("report");
+
+    let s = lead
+        .stats(Some("2026-01-01"), Some("2026-03-31"), Some("month"))
+        .await
+        .expect("stats");
+    assert_eq!(s.clusters.len(), 1, "{:?}", s.clusters);
+    let c = &s.clusters[0];
+    assert_eq!(c.kind, "near_duplicate");
+    assert_eq!(c.count, 3);
+    assert_eq!(
+        c.label, "Fax to wrong clinic (2026-02-02)",
+        "the earliest report"
+    );
+    assert_eq!(c.examples, ids);
+    assert_eq!(c.series.iter().sum::<u64>(), 3);
+    assert!(["rising", "falling", "flat"].contains(&c.trend.as_str()));
+    assert!(s.patterns.iter().all(|p| p.kind == "combination"));
+
+    let (_, doc) = server
+        .as_user(LEAD, reqwest::Method::GET, "/api/v1/openapi.json", None)
+        .await;
+    let stats = &doc["components"]["schemas"]["Stats"]["properties"];
+    assert!(stats.get("clusters").is_some(), "clusters documented");
+    let pattern = &doc["components"]["schemas"]["Pattern"]["properties"];
+    assert!(pattern.get("kind").is_some(), "kind documented");
+}

@@ -487,6 +487,7 @@ fn stats() -> Stats {
         patterns: vec![
             Pattern {
                 label: "misdirected fax · North Campus".into(),
+                kind: "combination".into(),
                 count: 19,
                 last_90_days: 7,
                 last_year: 19,
@@ -497,10 +498,35 @@ fn stats() -> Stats {
             },
             Pattern {
                 label: "phishing · South Clinic".into(),
+                kind: "combination".into(),
                 count: 11,
                 last_90_days: 2,
                 last_year: 11,
                 series: vec![2, 2, 1, 1, 1, 1, 0, 1, 1, 0, 1, 0],
+                trend: "falling".into(),
+                after_actions: Some("falling after actions".into()),
+                examples: vec![],
+            },
+        ],
+        clusters: vec![
+            Pattern {
+                label: "Lab results faxed to wrong clinic".into(),
+                kind: "near_duplicate".into(),
+                count: 6,
+                last_90_days: 3,
+                last_year: 6,
+                series: vec![0, 0, 0, 1, 0, 0, 1, 0, 1, 1, 1, 1],
+                trend: "rising".into(),
+                after_actions: None,
+                examples: vec!["INC-2026-000101".into(), "INC-2026-000117".into()],
+            },
+            Pattern {
+                label: "Visitor badge door propped open".into(),
+                kind: "near_duplicate".into(),
+                count: 3,
+                last_90_days: 0,
+                last_year: 3,
+                series: vec![1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0],
                 trend: "falling".into(),
                 after_actions: Some("falling after actions".into()),
                 examples: vec![],

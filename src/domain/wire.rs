@@ -173,8 +173,14 @@ pub struct PeriodCount {
 /// A recurring pattern: the same kind of event at the same place, again and again.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Pattern {
-    /// e.g. "misdirected fax · North Campus".
+    /// e.g. "misdirected fax · North Campus"; for near-identical descriptions, the title of the
+    /// earliest report.
     pub label: String,
+    /// What the incidents share: `combination` (category × site) or `near_duplicate`
+    /// (near-identical descriptions: each at least 80% the same word pairs as the earliest
+    /// report's, numbers, dates and names aside).
+    #[serde(default = "combination")]
+    pub kind: String,
     /// Incidents in the window.
     pub count: u64,
     /// In the last 90 days.
@@ -189,8 +195,14 @@ pub struct Pattern {
     /// after actions`; absent without actions.
     #[serde(default)]
     pub after_actions: Option<String>,
-    /// A few incident ids in the pattern.
+    /// A few incident ids in the pattern (for near-identical descriptions, the earliest report
+    /// first).
     pub examples: Vec<String>,
+}
+
+/// The kind of a pattern sent without one (by a server from before kinds existed).
+fn combination() -> String {
+    "combination".into()
 }
 
 /// Counts over time, recurring patterns and follow-up health.
@@ -248,8 +260,11 @@ pub struct Stats {
     /// Clocks missed (overdue) or met late.
     #[serde(default)]
     pub clocks_missed: u64,
-    /// Top recurring patterns.
+    /// Top recurring patterns (category × site).
     pub patterns: Vec<Pattern>,
+    /// Top groups of incidents with near-identical descriptions (kind `near_duplicate`).
+    #[serde(default)]
+    pub clusters: Vec<Pattern>,
 }
 
 /// A change pushed to every console over SSE.

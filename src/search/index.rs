@@ -1,15 +1,23 @@
-//! The search index: compact per-record short fields with character masks for fuzzy scoring,
-//! and an inverted word index (with prefix lookup) for descriptions, notes and root causes.
-//! Updated record by record, so the server and the console keep it live.
+//! The search index, laid out for scanning: per record, the fields read by every query (a
+//! character mask, the lowercased title in a chunked arena, the id of its interned
+//! "site | category | entity | department" tail) sit in their own arrays, and everything read
+//! only for filters or results lies elsewhere. Descriptions, notes and root causes are reached
+//! through an inverted word index with prefix lookup and compact posting lists. Updated record
+//! by record, so the server and the console keep it live.
 
+use super::arena::{Arena, put_varint, varints};
+use super::ids::IdMap;
+use super::intern::Interner;
+use super::postings::Postings;
 use crate::domain::{Determination, Incident, Status};
-use chrono::NaiveDate;
-use std::collections::HashMap;
+use chrono::{DateTime, NaiveDate, Utc};
 
-/// Longest short text kept per record (title | site | category | entity | department).
+/// Longest title kept for matching, in characters (and the bound on the rest of the short text).
 pub const SHORT_MAX: usize = 240;
 /// Most distinct words indexed per record.
 pub const WORDS_MAX: usize = 80;
+/// Longest text read for words per field, in characters.
+const TEXT_MAX: usize = 4000;
 
 const STOP: &[&str] = &[
     "the",
@@ -48,41 +56,6 @@ const STOP: &[&str] = &[
     "reported",
 ];
 
-/// One indexed incident.
-#[derive(Debug, Clone)]
-pub struct Record {
-    /// Incident id.
-    pub id: String,
-    /// Title as given (for highlighting positions).
-    pub title: String,
-    /// Lowercased short fields, bounded.
-    pub short: String,
-    /// Which characters occur in `short` (a–z, 0–9, other).
-    pub mask: u64,
-    /// Lowercased site (interned: see [`SearchIndex::text`]).
-    pub site: u32,
-    /// Lowercased category words (interned).
-    pub category: u32,
-    /// The category label used for patterns and "seen before" (interned).
-    pub label: u32,
-    /// Status.
-    pub status: Status,
-    /// Determination.
-    pub determination: Determination,
-    /// Lowercased owner (interned).
-    pub owner: u32,
-    /// Discovery date.
-    pub discovered: NaiveDate,
-    /// Indexed word ids (title, description, notes, root cause).
-    pub words: Box<[u32]>,
-    /// False once removed.
-    pub live: bool,
-    /// The incident version indexed (an older copy never replaces a newer one).
-    pub version: i64,
-    /// When the incident last changed (notes and actions change it without a new version).
-    pub updated: chrono::DateTime<chrono::Utc>,
-}
-
 /// The bit of a character in a mask.
 pub fn char_bit(c: char) -> u64 {
     match c {
@@ -98,6 +71,26 @@ pub fn mask_of(text: &str) -> u64 {
     text.chars().fold(0, |m, c| m | char_bit(c))
 }
 
+/// The characters (a–z, 0–9) whose first occurrence in `text` starts a word (is not preceded by
+/// an ASCII letter or digit), as mask bits: with the mask, this ranks a one-character query
+/// word without reading the text.
+pub fn first_start_mask(text: &[u8]) -> u64 {
+    let (mut seen, mut starts) = (0u64, 0u64);
+    for (i, &b) in text.iter().enumerate() {
+        if !b.is_ascii_lowercase() && !b.is_ascii_digit() {
+            continue;
+        }
+        let bit = char_bit(char::from(b));
+        if seen & bit == 0 {
+            seen |= bit;
+            if i == 0 || !text[i - 1].is_ascii_alphanumeric() {
+                starts |= bit;
+            }
+        }
+    }
+    starts
+}
+
 /// The label that groups incidents for recurrence: the subtype, else the first HHS type.
 pub fn category_label(incident: &Incident) -> String {
     let c = &incident.classification;
@@ -109,32 +102,78 @@ pub fn category_label(incident: &Incident) -> String {
 
 /// Splits text into lowercase index words (letters and digits, 3+ characters, no stop words).
 pub fn words(text: &str) -> impl Iterator<Item = String> + '_ {
-    text.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| w.chars().count() >= 3)
+    raw_words(text)
         .map(str::to_lowercase)
         .filter(|w| !STOP.contains(&w.as_str()))
 }
 
-fn bounded(text: &str, max: usize) -> &str {
+/// The alphanumeric runs of 3+ characters, as written.
+fn raw_words(text: &str) -> impl Iterator<Item = &str> + '_ {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| w.len() >= 3 && w.chars().count() >= 3)
+}
+
+/// `text` cut to at most `max` characters.
+pub fn bounded(text: &str, max: usize) -> &str {
     match text.char_indices().nth(max) {
         Some((i, _)) => &text[..i],
         None => text,
     }
 }
 
-/// The index over every incident.
+/// What filters and results read of a record (never touched by a scan without filters).
+#[derive(Debug, Clone, Copy)]
+pub struct Meta {
+    /// Lowercased site (interned in [`SearchIndex::strings`]).
+    pub site: u32,
+    /// Lowercased category words (interned).
+    pub category: u32,
+    /// The category label used for patterns and "seen before" (interned).
+    pub label: u32,
+    /// Lowercased owner (interned).
+    pub owner: u32,
+    /// Discovery date.
+    pub discovered: NaiveDate,
+    /// Status.
+    pub status: Status,
+    /// Determination.
+    pub determination: Determination,
+}
+
+/// The index over every incident; a record's position is its index in each per-record array.
 #[derive(Debug, Default, Clone)]
 pub struct SearchIndex {
-    pub(crate) records: Vec<Record>,
-    by_id: HashMap<String, u32>,
-    vocab: Vec<String>,
-    word_ids: HashMap<String, u32>,
-    pub(crate) postings: Vec<Vec<u32>>,
+    /// Whether each position holds a live record.
+    pub(crate) live: Vec<bool>,
+    /// Characters present in each record's short text (title and tail).
+    pub(crate) masks: Vec<u64>,
+    /// Characters whose first occurrence in each record's short text starts a word.
+    pub(crate) starts: Vec<u64>,
+    /// Lowercased, bounded titles.
+    pub(crate) hot: Arena,
+    /// The interned tail of each record's short text.
+    pub(crate) tail: Vec<u32>,
+    /// Tails: " | site | category | entity | department", lowercased.
+    pub(crate) tails: Interner,
+    /// The character mask and first-occurrence-at-word-start mask of each tail.
+    tail_masks: Vec<(u64, u64)>,
+    /// Filter and result fields.
+    pub(crate) meta: Vec<Meta>,
+    /// Incident ids.
+    ids: Arena,
+    /// Titles as written.
+    titles: Arena,
+    /// Each record's word ids, as varints, in the order they were read.
+    word_lists: Arena,
+    /// Version and last change of the copy indexed.
+    versions: Vec<(i64, DateTime<Utc>)>,
+    by_id: IdMap,
+    vocab: Interner,
+    pub(crate) postings: Vec<Postings>,
     sorted_vocab: Vec<u32>,
-    strings: Vec<String>,
-    string_ids: HashMap<String, u32>,
-    vocab_dirty: bool,
-    live: usize,
+    /// Sites, categories, labels and owners.
+    pub(crate) strings: Interner,
+    live_count: usize,
     /// Bumped on every change, so searches can tell whether a narrowed result is still valid.
     pub generation: u64,
 }
@@ -151,28 +190,33 @@ impl SearchIndex {
         index
     }
 
-    /// Gives back the spare capacity of the posting lists after a bulk load.
+    /// Gives back spare capacity after a bulk load.
     pub fn compact(&mut self) {
         for list in &mut self.postings {
-            list.shrink_to_fit();
+            list.shrink();
         }
-        self.records.shrink_to_fit();
+        for arena in [
+            &mut self.hot,
+            &mut self.ids,
+            &mut self.titles,
+            &mut self.word_lists,
+        ] {
+            arena.shrink();
+        }
+        for interner in [&mut self.vocab, &mut self.strings, &mut self.tails] {
+            interner.shrink();
+        }
+        self.live.shrink_to_fit();
+        self.masks.shrink_to_fit();
+        self.starts.shrink_to_fit();
+        self.tail.shrink_to_fit();
+        self.meta.shrink_to_fit();
+        self.versions.shrink_to_fit();
     }
 
-    /// Interns a repeated short string (site, category, label, owner).
-    fn intern(&mut self, text: &str) -> u32 {
-        if let Some(id) = self.string_ids.get(text) {
-            return *id;
-        }
-        let id = self.strings.len() as u32;
-        self.strings.push(text.to_string());
-        self.string_ids.insert(text.to_string(), id);
-        id
-    }
-
-    /// The text of an interned string.
+    /// The text of an interned site, category, label or owner.
     pub fn text(&self, id: u32) -> &str {
-        self.strings.get(id as usize).map_or("", String::as_str)
+        self.strings.text(id)
     }
 
     /// Which interned strings contain `needle` (for substring filters, tested once per string
@@ -183,172 +227,226 @@ impl SearchIndex {
 
     /// Roughly how many bytes the index holds on the heap (its own data, not allocator slack).
     pub fn heap_bytes(&self) -> usize {
-        let records: usize = self
-            .records
+        let slots = self.live.capacity()
+            + self.masks.capacity() * 8
+            + self.starts.capacity() * 8
+            + self.tail.capacity() * 4
+            + self.meta.capacity() * std::mem::size_of::<Meta>()
+            + self.versions.capacity() * std::mem::size_of::<(i64, DateTime<Utc>)>();
+        let arenas = self.hot.heap_bytes()
+            + self.ids.heap_bytes()
+            + self.titles.heap_bytes()
+            + self.word_lists.heap_bytes();
+        let postings: usize = self
+            .postings
             .iter()
-            .map(|r| r.id.capacity() + r.title.capacity() + r.short.capacity() + r.words.len() * 4)
+            .map(|p| p.heap_bytes() + std::mem::size_of::<Postings>())
             .sum();
-        let postings: usize = self.postings.iter().map(|p| p.capacity() * 4 + 24).sum();
-        let vocab: usize = self.vocab.iter().map(|w| w.capacity() * 2 + 48).sum();
-        records
-            + self.records.capacity() * std::mem::size_of::<Record>()
+        slots
+            + arenas
             + postings
-            + vocab
-            + self.by_id.len() * 48
+            + self.by_id.heap_bytes()
+            + self.vocab.heap_bytes()
+            + self.strings.heap_bytes()
+            + self.tails.heap_bytes()
             + self.sorted_vocab.capacity() * 4
     }
 
     /// Records indexed (live).
     pub fn len(&self) -> usize {
-        self.live
+        self.live_count
     }
 
     /// Whether nothing is indexed.
     pub fn is_empty(&self) -> bool {
-        self.live == 0
+        self.live_count == 0
     }
 
-    /// The record of an incident id.
-    pub fn record(&self, id: &str) -> Option<&Record> {
-        self.by_id
-            .get(id)
-            .map(|i| &self.records[*i as usize])
-            .filter(|r| r.live)
+    /// Positions in use (live or removed): the bound of every per-record array.
+    pub(crate) fn slots(&self) -> usize {
+        self.live.len()
     }
 
+    /// The position of a live incident.
     pub(crate) fn position(&self, id: &str) -> Option<u32> {
         self.by_id
-            .get(id)
-            .copied()
-            .filter(|i| self.records[*i as usize].live)
+            .get(id, &self.ids)
+            .filter(|p| self.live[*p as usize])
     }
 
-    fn word_id(&mut self, w: String) -> u32 {
-        if let Some(id) = self.word_ids.get(&w) {
-            return *id;
-        }
-        let id = self.vocab.len() as u32;
-        self.word_ids.insert(w.clone(), id);
-        self.vocab.push(w);
-        self.postings.push(Vec::new());
-        self.vocab_dirty = true;
-        id
+    /// The incident id at `pos`.
+    pub(crate) fn id(&self, pos: u32) -> &str {
+        self.ids.text(pos)
+    }
+
+    /// The incident id at `pos` as bytes (ordered as the text is), for tie-breaks.
+    pub(crate) fn id_bytes(&self, pos: u32) -> &[u8] {
+        self.ids.get(pos)
+    }
+
+    /// The title, as written, at `pos`.
+    pub(crate) fn title(&self, pos: u32) -> &str {
+        self.titles.text(pos)
+    }
+
+    /// The full lowercased short text at `pos` (title and tail), for the fuzzy scorer.
+    pub(crate) fn short_text(&self, pos: u32, out: &mut String) {
+        out.clear();
+        out.push_str(std::str::from_utf8(self.hot.get(pos)).unwrap_or(""));
+        out.push_str(self.tails.text(self.tail[pos as usize]));
+    }
+
+    /// The word ids of the record at `pos`, in the order they were read.
+    pub(crate) fn words_of(&self, pos: u32) -> impl Iterator<Item = u32> + '_ {
+        varints(self.word_lists.get(pos))
     }
 
     /// Document frequency of a word id.
     pub fn df(&self, word: u32) -> usize {
-        self.postings.get(word as usize).map_or(0, Vec::len)
+        self.postings.get(word as usize).map_or(0, Postings::len)
     }
 
     /// The text of a word id.
     pub fn word(&self, id: u32) -> &str {
-        &self.vocab[id as usize]
+        self.vocab.text(id)
+    }
+
+    /// The id of a word (lowercase), adding it to the vocabulary if new.
+    fn word_id(&mut self, w: &str) -> u32 {
+        let id = self.vocab.intern(w);
+        if id as usize == self.postings.len() {
+            self.postings.push(Postings::default());
+        }
+        id
+    }
+
+    /// The distinct word ids of an incident's texts, in reading order, at most [`WORDS_MAX`].
+    fn word_ids(&mut self, incident: &Incident) -> Vec<u32> {
+        let mut ids: Vec<u32> = Vec::new();
+        let mut lower = String::new();
+        let texts = std::iter::once(incident.title.as_str())
+            .chain(std::iter::once(incident.description.as_str()))
+            .chain(std::iter::once(incident.root_cause.summary.as_str()))
+            .chain(incident.notes.iter().map(|n| n.text.as_str()));
+        for text in texts {
+            for raw in raw_words(bounded(text, TEXT_MAX)) {
+                if ids.len() >= WORDS_MAX {
+                    break;
+                }
+                lower.clear();
+                if raw.is_ascii() {
+                    lower.extend(raw.bytes().map(|b| char::from(b.to_ascii_lowercase())));
+                } else {
+                    lower.push_str(&raw.to_lowercase());
+                }
+                if STOP.contains(&lower.as_str()) {
+                    continue;
+                }
+                let id = self.word_id(&lower);
+                if !ids.contains(&id) {
+                    ids.push(id);
+                }
+            }
+        }
+        ids
     }
 
     /// Adds or replaces an incident; a copy older than the indexed one is ignored.
     pub fn upsert(&mut self, incident: &Incident) {
-        if let Some(r) = self.record(&incident.id)
-            && (r.version, r.updated) > (incident.version, incident.updated_at)
+        let existing = self.by_id.get(&incident.id, &self.ids);
+        if let Some(p) = existing
+            && self.live[p as usize]
+            && self.versions[p as usize] > (incident.version, incident.updated_at)
         {
             return;
         }
-        self.remove(&incident.id);
         let c = &incident.classification;
         let category = c.category_words().to_lowercase();
-        let short_full = format!(
-            "{} | {} | {} | {} | {}",
-            incident.title,
+        let title = bounded(&incident.title, SHORT_MAX).to_lowercase();
+        let tail_full = format!(
+            " | {} | {} | {} | {}",
             incident.site,
             category,
             incident.entity.as_deref().unwrap_or(""),
             incident.department.as_deref().unwrap_or("")
         )
         .to_lowercase();
-        let short = bounded(&short_full, SHORT_MAX).to_string();
-        let mut ids: Vec<u32> = Vec::new();
-        let texts = std::iter::once(incident.title.as_str())
-            .chain(std::iter::once(incident.description.as_str()))
-            .chain(std::iter::once(incident.root_cause.summary.as_str()))
-            .chain(incident.notes.iter().map(|n| n.text.as_str()));
-        for text in texts {
-            for w in words(bounded(text, 4000)) {
-                if ids.len() >= WORDS_MAX {
-                    break;
-                }
-                let id = self.word_id(w);
-                if !ids.contains(&id) {
-                    ids.push(id);
-                }
-            }
+        let tail_text = bounded(&tail_full, SHORT_MAX);
+        let tail = self.tails.intern(tail_text);
+        if tail as usize == self.tail_masks.len() {
+            self.tail_masks
+                .push((mask_of(tail_text), first_start_mask(tail_text.as_bytes())));
         }
-        let pos = match self.by_id.get(&incident.id) {
-            Some(p) => *p,
+        let new_words = self.word_ids(incident);
+        let meta = Meta {
+            site: self.strings.intern(&incident.site.to_lowercase()),
+            category: self.strings.intern(&category),
+            label: self.strings.intern(&category_label(incident)),
+            owner: self
+                .strings
+                .intern(&incident.owner.as_deref().unwrap_or("").to_lowercase()),
+            discovered: incident.discovered_at,
+            status: incident.status,
+            determination: incident.determination,
+        };
+        let pos = match existing {
+            Some(p) => p,
             None => {
-                let p = self.records.len() as u32;
-                self.by_id.insert(incident.id.clone(), p);
-                self.records.push(Record {
-                    id: incident.id.clone(),
-                    title: String::new(),
-                    short: String::new(),
-                    mask: 0,
-                    site: 0,
-                    category: 0,
-                    label: 0,
-                    status: incident.status,
-                    determination: incident.determination,
-                    owner: 0,
-                    discovered: incident.discovered_at,
-                    words: Box::new([]),
-                    live: false,
-                    version: 0,
-                    updated: incident.updated_at,
-                });
+                let p = self.live.len() as u32;
+                self.ids.set(p, incident.id.as_bytes());
+                self.by_id.insert(&incident.id, p, &self.ids);
+                self.live.push(false);
+                self.masks.push(0);
+                self.starts.push(0);
+                self.tail.push(0);
+                self.meta.push(meta);
+                self.versions.push((0, incident.updated_at));
                 p
             }
         };
-        for id in &ids {
-            let list = &mut self.postings[*id as usize];
-            if list.last() != Some(&pos) {
-                list.push(pos);
-                if list.len() >= 2 && list[list.len() - 2] > pos {
-                    list.sort_unstable();
-                }
-            }
+        let p = pos as usize;
+        let old_words: Vec<u32> = if self.live[p] {
+            self.words_of(pos).collect()
+        } else {
+            Vec::new()
+        };
+        for w in old_words.iter().filter(|w| !new_words.contains(w)) {
+            self.postings[*w as usize].remove(pos);
         }
-        let (site, category, label, owner) = (
-            self.intern(&incident.site.to_lowercase()),
-            self.intern(&category),
-            self.intern(&category_label(incident)),
-            self.intern(&incident.owner.as_deref().unwrap_or("").to_lowercase()),
-        );
-        let r = &mut self.records[pos as usize];
-        r.title = incident.title.clone();
-        r.mask = mask_of(&short);
-        r.short = short;
-        r.site = site;
-        r.category = category;
-        r.label = label;
-        r.status = incident.status;
-        r.determination = incident.determination;
-        r.owner = owner;
-        r.discovered = incident.discovered_at;
-        r.words = ids.into_boxed_slice();
-        r.version = incident.version;
-        r.updated = incident.updated_at;
-        r.live = true;
-        self.live += 1;
+        for w in new_words.iter().filter(|w| !old_words.contains(w)) {
+            self.postings[*w as usize].insert(pos);
+        }
+        let mut list = Vec::with_capacity(new_words.len() * 2);
+        for w in &new_words {
+            put_varint(&mut list, *w);
+        }
+        self.word_lists.set(pos, &list);
+        self.hot.set(pos, title.as_bytes());
+        self.titles.set(pos, incident.title.as_bytes());
+        let (title_mask, (tail_mask, tail_starts)) =
+            (mask_of(&title), self.tail_masks[tail as usize]);
+        self.masks[p] = title_mask | tail_mask;
+        self.starts[p] = first_start_mask(title.as_bytes()) | (tail_starts & !title_mask);
+        self.tail[p] = tail;
+        self.meta[p] = meta;
+        self.versions[p] = (incident.version, incident.updated_at);
+        if !self.live[p] {
+            self.live[p] = true;
+            self.live_count += 1;
+        }
         self.generation += 1;
     }
 
     /// Removes an incident (its slot is reused on the next upsert of the same id).
     pub fn remove(&mut self, id: &str) {
         let Some(pos) = self.position(id) else { return };
-        let words = std::mem::take(&mut self.records[pos as usize].words);
-        for w in words.iter() {
-            self.postings[*w as usize].retain(|p| *p != pos);
+        let words: Vec<u32> = self.words_of(pos).collect();
+        for w in words {
+            self.postings[w as usize].remove(pos);
         }
-        self.records[pos as usize].live = false;
-        self.live -= 1;
+        self.word_lists.set(pos, &[]);
+        self.live[pos as usize] = false;
+        self.live_count -= 1;
         self.generation += 1;
     }
 
@@ -360,28 +458,73 @@ impl SearchIndex {
 
     /// Sorts the vocabulary for prefix lookups if words were added since.
     pub fn ensure_sorted(&mut self) {
-        if self.vocab_dirty || self.sorted_vocab.len() != self.vocab.len() {
+        if !self.is_sorted() {
             let mut order: Vec<u32> = (0..self.vocab.len() as u32).collect();
-            order.sort_unstable_by(|a, b| self.vocab[*a as usize].cmp(&self.vocab[*b as usize]));
+            let vocab = &self.vocab;
+            order.sort_unstable_by(|a, b| vocab.bytes(*a).cmp(vocab.bytes(*b)));
             self.sorted_vocab = order;
-            self.vocab_dirty = false;
         }
     }
 
     /// Prefix lookup on an already sorted vocabulary (call `ensure_sorted` after changes).
     pub fn prefix_words_sorted(&self, prefix: &str) -> Vec<u32> {
+        let (vocab, prefix) = (&self.vocab, prefix.as_bytes());
         let start = self
             .sorted_vocab
-            .partition_point(|w| self.vocab[*w as usize].as_str() < prefix);
+            .partition_point(|w| vocab.bytes(*w) < prefix);
         self.sorted_vocab[start..]
             .iter()
-            .take_while(|w| self.vocab[**w as usize].starts_with(prefix))
+            .take_while(|w| vocab.bytes(**w).starts_with(prefix))
             .copied()
             .collect()
     }
 
     /// Whether the vocabulary order is current.
     pub fn is_sorted(&self) -> bool {
-        !self.vocab_dirty && self.sorted_vocab.len() == self.vocab.len()
+        self.sorted_vocab.len() == self.vocab.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn inc(id: &str, title: &str, desc: &str) -> Incident {
+        let at = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+        let day = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+        let mut i = Incident::minimal(id, title, "North", day, at);
+        i.description = desc.into();
+        i
+    }
+
+    #[test]
+    fn upserts_replace_words_and_removes_forget_them() {
+        let mut index = SearchIndex::default();
+        index.upsert(&inc("A", "Fax to clinic", "shredder jammed"));
+        index.upsert(&inc("B", "Email", "shredder again"));
+        let shredder = index.vocab.find("shredder").unwrap();
+        assert_eq!(index.df(shredder), 2);
+        let mut a = inc("A", "Fax to clinic", "printer jammed");
+        a.version = 2;
+        index.upsert(&a);
+        assert_eq!(index.df(shredder), 1);
+        assert_eq!(index.len(), 2);
+        let older = inc("A", "Stale copy", "shredder");
+        index.upsert(&older);
+        assert_eq!(index.title(index.position("A").unwrap()), "Fax to clinic");
+        index.remove("B");
+        assert_eq!(index.df(shredder), 0);
+        assert_eq!(index.len(), 1);
+        assert_eq!(index.position("B"), None);
+        index.upsert(&inc("B", "Email", "shredder back"));
+        assert_eq!(index.df(shredder), 1);
+        assert_eq!(index.position("B"), Some(1));
+    }
+
+    #[test]
+    fn words_skip_short_and_stop_words() {
+        let w: Vec<String> = words("The Fax was sent to 12 clinics; Größe").collect();
+        assert_eq!(w, vec!["fax", "sent", "clinics", "größe"]);
     }
 }

@@ -56,17 +56,21 @@ impl Query {
         q
     }
 
+    /// Whether both queries filter the same way (their words aside).
+    pub fn same_filters(&self, other: &Query) -> bool {
+        self.site == other.site
+            && self.category == other.category
+            && self.status == other.status
+            && self.determination == other.determination
+            && self.owner == other.owner
+            && self.after == other.after
+            && self.before == other.before
+    }
+
     /// Whether `self` can only match a subset of what `previous` matched (so the previous
     /// result can be narrowed instead of searching everything again).
     pub fn narrows(&self, previous: &Query) -> bool {
-        let same_filters = self.site == previous.site
-            && self.category == previous.category
-            && self.status == previous.status
-            && self.determination == previous.determination
-            && self.owner == previous.owner
-            && self.after == previous.after
-            && self.before == previous.before;
-        if !same_filters || self.words.len() < previous.words.len() {
+        if !self.same_filters(previous) || self.words.len() < previous.words.len() {
             return false;
         }
         // Every earlier word must still be there, possibly longer (a longer fuzzy pattern or

@@ -22,11 +22,10 @@ impl SearchIndex {
         let Some(pos) = self.position(id) else {
             return Vec::new();
         };
-        let me = &self.records[pos as usize];
-        let mut words: Vec<(u32, f64)> = me
-            .words
-            .iter()
-            .map(|w| (*w, self.idf(*w)))
+        let me = self.meta[pos as usize];
+        let mut words: Vec<(u32, f64)> = self
+            .words_of(pos)
+            .map(|w| (w, self.idf(w)))
             .filter(|(_, idf)| *idf > 0.5)
             .collect();
         words.sort_by(|a, b| b.1.total_cmp(&a.1));
@@ -39,9 +38,9 @@ impl SearchIndex {
             if list.len() > common {
                 continue;
             }
-            for p in list {
-                if *p != pos {
-                    *acc.entry(*p).or_default() += idf;
+            for p in list.iter() {
+                if p != pos {
+                    *acc.entry(p).or_default() += idf;
                 }
             }
         }
@@ -49,12 +48,12 @@ impl SearchIndex {
         let mut scored: Vec<(f64, u32)> = acc
             .into_iter()
             .map(|(p, s)| {
-                let r = &self.records[p as usize];
+                let r = &self.meta[p as usize];
                 let bonus = if r.site == me.site { 0.15 } else { 0.0 }
                     + if r.label == me.label { 0.25 } else { 0.0 };
                 (s / weight + bonus, p)
             })
-            .filter(|(s, p)| *s > 0.2 && self.records[*p as usize].live)
+            .filter(|(s, p)| *s > 0.2 && self.live[*p as usize])
             .collect();
         let cmp = |a: &(f64, u32), b: &(f64, u32)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1));
         if scored.len() > k && k > 0 {
@@ -65,10 +64,11 @@ impl SearchIndex {
         scored
             .into_iter()
             .map(|(score, p)| {
-                let r = &self.records[p as usize];
+                let r = &self.meta[p as usize];
+                let theirs: Vec<u32> = self.words_of(p).collect();
                 let mut shared: Vec<&str> = words
                     .iter()
-                    .filter(|(w, _)| r.words.contains(w))
+                    .filter(|(w, _)| theirs.contains(w))
                     .take(4)
                     .map(|(w, _)| self.word(*w))
                     .collect();
@@ -84,8 +84,8 @@ impl SearchIndex {
                     why.push(format!("same category ({})", self.text(r.label)));
                 }
                 SimilarRef {
-                    id: r.id.clone(),
-                    title: r.title.clone(),
+                    id: self.id(p).to_string(),
+                    title: self.title(p).to_string(),
                     score: (score * 100.0).round() / 100.0,
                     why,
                 }
@@ -95,12 +95,13 @@ impl SearchIndex {
 
     /// How often the same kind of event happened at the same site, as of `today`.
     pub fn recurrence(&self, id: &str, today: NaiveDate) -> Option<String> {
-        let me = self.record(id)?;
+        let me = self.meta[self.position(id)? as usize];
         let (mut d90, mut d365) = (0, 0);
-        for r in self
-            .records
+        for (r, _) in self
+            .meta
             .iter()
-            .filter(|r| r.live && r.label == me.label && r.site == me.site)
+            .zip(&self.live)
+            .filter(|(r, live)| **live && r.label == me.label && r.site == me.site)
         {
             let age = (today - r.discovered).num_days();
             if (0..=90).contains(&age) {

@@ -248,6 +248,7 @@ async fn compute(
         .copied()
         .unwrap_or(0);
     let open = state.store.open_actions().await?;
+    let period_days = if monthly { 30 } else { 7 };
     let mut overdue_by_owner: BTreeMap<String, u64> = BTreeMap::new();
     for a in open
         .iter()
@@ -281,15 +282,29 @@ async fn compute(
         p90_hours_to_close: percentile(&close_hours, 90),
         clocks_met,
         clocks_missed,
-        patterns: crate::search::patterns::patterns(
-            incidents,
-            from,
-            to,
-            if monthly { 30 } else { 7 },
-            today,
-            10,
-        ),
+        patterns: crate::search::patterns::patterns(incidents, from, to, period_days, today, 10),
+        clusters: cpu_heavy(|| {
+            crate::search::patterns::near_duplicates(
+                incidents,
+                &crate::search::patterns::Window {
+                    from,
+                    to,
+                    period_days,
+                    today,
+                },
+                10,
+            )
+        }),
     })
+}
+
+/// Runs CPU-heavy work (grouping a large window's descriptions takes about a second per
+/// 100,000 incidents) without stalling other requests on a multi-threaded runtime.
+fn cpu_heavy<T>(work: impl FnOnce() -> T) -> T {
+    match tokio::runtime::Handle::try_current().map(|h| h.runtime_flavor()) {
+        Ok(tokio::runtime::RuntimeFlavor::MultiThread) => tokio::task::block_in_place(work),
+        _ => work(),
+    }
 }
 
 #[cfg(test)]

@@ -1,9 +1,11 @@
 //! Trends and recurring risks: reports per period, near-miss to breach ratio, counts by category
-//! and site, follow-up health, and the top recurring patterns with sparklines.
+//! and site, follow-up health, the top recurring patterns and groups of near-identical
+//! descriptions, with sparklines.
 
 use super::super::app::App;
 use super::{block, fit, pad};
 use crate::domain::text::safe_line;
+use crate::domain::wire::Pattern;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -17,6 +19,47 @@ pub fn spark(values: &[u64]) -> String {
     values
         .iter()
         .map(|v| BARS[((*v * 7) / max) as usize])
+        .collect()
+}
+
+/// Narrower than this, pattern rows leave out their sparkline so the label stays readable.
+const SPARK_MIN_WIDTH: u16 = 60;
+
+/// One row per pattern (at most `max`): its sparkline (when `width` allows), count, trend,
+/// whether it fell after corrective actions, and its label cut to what is left of `width`.
+fn pattern_lines<'a>(app: &App, patterns: &[Pattern], max: usize, width: u16) -> Vec<Line<'a>> {
+    if patterns.is_empty() {
+        return vec![Line::from(Span::styled(
+            "none found in this window",
+            app.theme.style("text.dim"),
+        ))];
+    }
+    let with_spark = width >= SPARK_MIN_WIDTH;
+    patterns
+        .iter()
+        .take(max)
+        .map(|p| {
+            let after = match p.after_actions.as_deref() {
+                Some("falling after actions") => "↓",
+                Some(_) => "=",
+                None => " ",
+            };
+            let spark = if with_spark {
+                format!("{} ", spark(&p.series))
+            } else {
+                String::new()
+            };
+            let used = spark.chars().count() + 14;
+            Line::from(format!(
+                "{spark}{:>4} {:<7}{after} {}",
+                p.count,
+                p.trend,
+                fit(
+                    &safe_line(&p.label),
+                    (width as usize).saturating_sub(used + 3)
+                )
+            ))
+        })
         .collect()
 }
 
@@ -111,29 +154,15 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         "Recurring patterns (↓ falling since corrective actions)",
         app.theme.style("title"),
     ))];
-    if s.patterns.is_empty() {
-        r.push(Line::from(Span::styled(
-            "none found in this window",
-            app.theme.style("text.dim"),
-        )));
-    }
-    for p in s.patterns.iter().take(10) {
-        let after = match p.after_actions.as_deref() {
-            Some("falling after actions") => "↓",
-            Some(_) => "=",
-            None => " ",
-        };
-        r.push(Line::from(format!(
-            "{} {:>4} {:<7}{after} {}",
-            spark(&p.series),
-            p.count,
-            p.trend,
-            fit(
-                &safe_line(&p.label),
-                right.width.saturating_sub(30) as usize
-            )
-        )));
-    }
+    r.extend(pattern_lines(app, &s.patterns, 10, right.width));
+    r.push(Line::from(""));
+    let heading = if right.width >= SPARK_MIN_WIDTH {
+        "Near-identical descriptions (title of the first report)"
+    } else {
+        "Near-identical descriptions"
+    };
+    r.push(Line::from(Span::styled(heading, app.theme.style("title"))));
+    r.extend(pattern_lines(app, &s.clusters, 5, right.width));
     r.push(Line::from(""));
     r.push(Line::from(Span::styled(
         "Overdue actions by owner",
