@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{LEAD, TestServer, at};
+use common::{LEAD, REPORTER, TestServer, at, s};
 use triage::domain::deadlines::{DeadlineKind, NoticeRecord};
 use triage::domain::{Classification, Determination, IncidentPatch, NewReport, Status};
 
@@ -154,4 +154,52 @@ async fn stats_group_near_identical_descriptions() {
     assert!(stats.get("clusters").is_some(), "clusters documented");
     let pattern = &doc["components"]["schemas"]["Pattern"]["properties"];
     assert!(pattern.get("kind").is_some(), "kind documented");
+}
+
+async fn stats(server: &TestServer) -> serde_json::Value {
+    let (status, body) = server
+        .as_user(LEAD, reqwest::Method::GET, "/api/v1/stats", None)
+        .await;
+    assert_eq!(status, reqwest::StatusCode::OK, "{body}");
+    body
+}
+
+/// Statistics are reused while nothing is written, and follow every write at once (a report, a
+/// note, a change), on whichever node wrote it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn statistics_follow_every_write() {
+    let server = TestServer::start().await;
+    let inc = server.report(REPORTER, "Fax to the wrong clinic").await;
+    let first = stats(&server).await;
+    assert_eq!(
+        first,
+        stats(&server).await,
+        "nothing written: the same answer"
+    );
+    assert_eq!(first["total"], 1);
+    server.report(REPORTER, "Badge tailgating").await;
+    assert_eq!(
+        stats(&server).await["total"],
+        2,
+        "a new report counts at once"
+    );
+    let id = s(&inc, "id");
+    server
+        .client(LEAD)
+        .patch_incident(
+            id,
+            1,
+            &triage::domain::IncidentPatch {
+                determination: Some(triage::domain::Determination::NearMiss),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("decide");
+    let after = stats(&server).await;
+    assert_eq!(
+        after["by_determination"]["near_miss"], 1,
+        "a decision counts at once: {}",
+        after["by_determination"]
+    );
 }

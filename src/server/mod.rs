@@ -44,6 +44,8 @@ pub struct AppState {
     pub failures: Arc<FailureLimiter>,
     /// The search index over every incident, kept live by the event pump.
     pub search: Arc<std::sync::RwLock<crate::search::SearchIndex>>,
+    /// The last statistics answer, reused until something is written.
+    pub stats_cache: Arc<routes::stats::StatsCache>,
 }
 
 impl AppState {
@@ -137,6 +139,7 @@ pub fn state_for(store: Arc<dyn Store>, clock: Arc<dyn Clock>, rules: ClockRules
         tokens: Arc::new(TokenCache::default()),
         failures: Arc::new(FailureLimiter::default()),
         search: Arc::new(std::sync::RwLock::new(crate::search::SearchIndex::default())),
+        stats_cache: Arc::new(routes::stats::StatsCache::default()),
     }
 }
 

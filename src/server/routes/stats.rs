@@ -157,14 +157,45 @@ pub async fn stats(
             ),
         ));
     }
+    // Nothing written since the last answer for this window: it still holds.
+    let key = (state.store.latest_seq().await?, from, to, monthly, today);
+    if let Some(hit) = state.stats_cache.get(&key) {
+        return Ok(Json(hit));
+    }
     let incidents = all_incidents(&state).await?;
     let in_window: Vec<&Incident> = incidents
         .iter()
         .filter(|i| i.discovered_at >= from && i.discovered_at <= to)
         .collect();
-    Ok(Json(
-        compute(&in_window, &state, from, to, by, monthly, today).await?,
-    ))
+    let stats = compute(&in_window, &state, from, to, by, monthly, today).await?;
+    state.stats_cache.put(key, stats.clone());
+    Ok(Json(stats))
+}
+
+/// What a statistics answer was computed from: the newest audit entry (every write adds one,
+/// on every node), the window, weekly or monthly, and today.
+type StatsKey = (i64, NaiveDate, NaiveDate, bool, NaiveDate);
+
+/// The last statistics answer and its key. Reading every incident and the whole audit trail
+/// and grouping descriptions takes seconds on a large database; a dashboard refreshed with
+/// nothing written in between gets the same answer at once.
+#[derive(Default)]
+pub struct StatsCache(std::sync::Mutex<Option<(StatsKey, Stats)>>);
+
+impl StatsCache {
+    fn get(&self, key: &StatsKey) -> Option<Stats> {
+        let cached = self.0.lock().ok()?;
+        cached
+            .as_ref()
+            .filter(|(k, _)| k == key)
+            .map(|(_, s)| s.clone())
+    }
+
+    fn put(&self, key: StatsKey, stats: Stats) {
+        if let Ok(mut cached) = self.0.lock() {
+            *cached = Some((key, stats));
+        }
+    }
 }
 
 async fn compute(
