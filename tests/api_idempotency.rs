@@ -168,3 +168,20 @@ async fn malformed_keys_are_refused() {
     }
     assert_eq!(count_incidents(&server).await, 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_is_remembered_for_thirty_days_then_free_again() {
+    let server = TestServer::start().await;
+    let report = json!({"title": "Lost laptop", "site": "South"});
+    let (_, _, first) = create(&server, REPORTER, "/api/v1/reports", &report, Some("k")).await;
+    server.set_clock(server.now() + chrono::Duration::days(29));
+    let (_, replayed, again) =
+        create(&server, REPORTER, "/api/v1/reports", &report, Some("k")).await;
+    assert!(replayed, "29 days on: still the first report");
+    assert_eq!(s(&again, "id"), s(&first, "id"));
+    server.set_clock(server.now() + chrono::Duration::days(2));
+    let (status, replayed, later) =
+        create(&server, REPORTER, "/api/v1/reports", &report, Some("k")).await;
+    assert_eq!((status, replayed), (StatusCode::CREATED, false), "{later}");
+    assert_ne!(s(&later, "id"), s(&first, "id"), "31 days on: a new report");
+}

@@ -35,27 +35,38 @@ struct WriteTx<'a> {
     _guard: Option<MutexGuard<'a, ()>>,
 }
 
-/// Inside a write: a key this actor used before ends the write with [`StoreError::Replayed`].
+/// Inside a write: a key this actor used in the last [`IDEMPOTENCY_DAYS`] ends the write with
+/// [`StoreError::Replayed`]; an older one is forgotten.
 async fn check_idempotency(
     tx: &mut Transaction<'static, Any>,
     actor: &str,
     idem: Option<&Idempotency>,
+    at: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     let Some(idem) = idem else { return Ok(()) };
     let prior = sqlx::query(
-        "SELECT entity_id, request FROM idempotency_keys WHERE actor = $1 AND key = $2",
+        "SELECT entity_id, request, created_at FROM idempotency_keys WHERE actor = $1 AND key = $2",
     )
     .bind(actor.to_string())
     .bind(idem.key.clone())
     .fetch_optional(&mut **tx)
     .await?;
-    match prior {
-        Some(row) => Err(StoreError::Replayed {
-            entity_id: row.try_get("entity_id")?,
-            same_request: row.try_get::<String, _>("request")? == idem.request,
-        }),
-        None => Ok(()),
+    let Some(row) = prior else { return Ok(()) };
+    let made = row.try_get::<String, _>("created_at")?;
+    let made = parse_time(&made).ok_or_else(|| corrupt(format!("idempotency time {made}")))?;
+    if made < at - chrono::Duration::days(IDEMPOTENCY_DAYS) {
+        // Expired (not yet pruned): the key is free again.
+        sqlx::query("DELETE FROM idempotency_keys WHERE actor = $1 AND key = $2")
+            .bind(actor.to_string())
+            .bind(idem.key.clone())
+            .execute(&mut **tx)
+            .await?;
+        return Ok(());
     }
+    Err(StoreError::Replayed {
+        entity_id: row.try_get("entity_id")?,
+        same_request: row.try_get::<String, _>("request")? == idem.request,
+    })
 }
 
 /// Inside the same write: remembers the key with what it made, and now and then forgets keys
@@ -480,7 +491,7 @@ impl Store for SqlStore {
         idem: Option<&Idempotency>,
     ) -> Result<Committed<Incident>, StoreError> {
         let mut w = self.begin_write().await?;
-        check_idempotency(&mut w.tx, actor, idem).await?;
+        check_idempotency(&mut w.tx, actor, idem, at).await?;
         insert_incident(&mut w.tx, &mut incident, None).await?;
         remember_idempotency(&mut w.tx, actor, idem, &incident.id, at).await?;
         let after = serde_json::to_value(&incident).map_err(corrupt)?;
@@ -680,7 +691,7 @@ impl Store for SqlStore {
         idem: Option<&Idempotency>,
     ) -> Result<Committed<Note>, StoreError> {
         let mut w = self.begin_write().await?;
-        check_idempotency(&mut w.tx, author, idem).await?;
+        check_idempotency(&mut w.tx, author, idem, at).await?;
         touch_incident(&mut w.tx, incident_id, at).await?;
         let seq = sqlx::query("SELECT COALESCE(MAX(seq), 0) + 1 AS next FROM notes")
             .fetch_one(&mut *w.tx)
@@ -728,7 +739,7 @@ impl Store for SqlStore {
         idem: Option<&Idempotency>,
     ) -> Result<Committed<Action>, StoreError> {
         let mut w = self.begin_write().await?;
-        check_idempotency(&mut w.tx, actor, idem).await?;
+        check_idempotency(&mut w.tx, actor, idem, at).await?;
         touch_incident(&mut w.tx, &action.incident_id, at).await?;
         let seq = sqlx::query("SELECT COALESCE(MAX(seq), 0) + 1 AS next FROM actions")
             .fetch_one(&mut *w.tx)
