@@ -943,6 +943,20 @@ fn a_note_written_offline_survives_a_killed_console_and_is_sent_at_the_next_star
         .collect();
     assert!(outbox.contains(note), "the note is on disk: {outbox:?}");
 
+    // Started again while the server is still down: it says so, and that the note waits.
+    let down = sandbox
+        .command(BIN)
+        .envs(env.iter().copied())
+        .stdin(Stdio::null())
+        .output()
+        .expect("run triage");
+    let said = String::from_utf8_lossy(&down.stderr);
+    assert!(!down.status.success());
+    assert!(
+        said.contains("unreachable") && said.contains("1 change(s) from an earlier session wait"),
+        "{said}"
+    );
+
     let _server = ApiServer::start_at(&sandbox, addr);
     let again = Tmux::start("outbox-again", &sandbox, &env, &console_script(&[]));
     again.wait_until("the console, live, with nothing pending", TIMEOUT, |s| {

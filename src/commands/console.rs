@@ -78,7 +78,23 @@ pub async fn run(settings: &Settings, demo: bool) -> Result<()> {
     };
     if settings.url.is_some() && !demo {
         let client = super::api_client(settings)?;
-        return tui::run(client, options).await.context("console");
+        let outbox = options.outbox.clone();
+        return match tui::run(client, options).await {
+            Err(tui::ConsoleError::Api(e)) if e.is_network() => {
+                let waiting = outbox.as_deref().map(tui::outbox::pending_in).unwrap_or(0);
+                let kept = if waiting > 0 {
+                    format!(
+                        "; {waiting} change(s) from an earlier session wait in the outbox and are sent when the console next reaches the server"
+                    )
+                } else {
+                    String::new()
+                };
+                Err(anyhow::anyhow!(
+                    "console: the server is unreachable: {e}{kept}"
+                ))
+            }
+            other => other.context("console"),
+        };
     }
     std::fs::create_dir_all(&settings.data_dir)
         .with_context(|| format!("creating {}", settings.data_dir.display()))?;

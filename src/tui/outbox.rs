@@ -555,6 +555,23 @@ fn read_log(path: &Path, warnings: &mut Vec<String>) -> std::io::Result<Vec<Entr
     Ok(entries)
 }
 
+/// How many changes wait in every outbox log of `dir` (any server, any user): to tell an
+/// analyst whose console cannot reach its server that nothing was lost.
+pub fn pending_in(dir: &Path) -> usize {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.extension().is_some_and(|x| x == "jsonl")
+                && !p.to_string_lossy().ends_with(".refused.jsonl")
+        })
+        .map(|p| read_log(&p, &mut Vec::new()).map_or(0, |e| e.len()))
+        .sum()
+}
+
 /// The outbox key for a server and user: stable across runs, safe as a file name.
 pub fn key_for(server: &str, user: &str) -> String {
     use sha2::{Digest, Sha256};
@@ -711,6 +728,30 @@ mod tests {
         );
         let ids: std::collections::HashSet<u64> = entries.iter().map(|e| e.id).collect();
         assert_eq!(ids.len(), 2, "adopted entries get fresh ids");
+    }
+
+    #[test]
+    fn pending_changes_are_counted_across_logs_but_not_refused_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut a, _, _) = OutboxFile::open(dir.path(), "server-a").unwrap();
+        let (mut b, _, _) = OutboxFile::open(dir.path(), "server-b").unwrap();
+        let mut q = Queue::default();
+        for f in [&mut a, &mut b] {
+            let entry = q.push(note("TC-1", "waiting"), Utc::now());
+            f.apply(&Op::Add { entry }).unwrap();
+        }
+        let refused = q.push(note("TC-2", "refused"), Utc::now());
+        a.apply(&Op::Add {
+            entry: refused.clone(),
+        })
+        .unwrap();
+        a.apply(&Op::Refused {
+            entry: refused,
+            reason: "422".into(),
+        })
+        .unwrap();
+        assert_eq!(pending_in(dir.path()), 2);
+        assert_eq!(pending_in(&dir.path().join("missing")), 0);
     }
 
     #[test]
