@@ -12,7 +12,7 @@ use crate::server::auth::Caller;
 use crate::server::error::{ApiError, ApiResult};
 use crate::server::extract::{IdPath, IdempotencyKey, IfMatch, JsonBody, required_version};
 use crate::server::service;
-use crate::store::{Change, ListFilter, StoreError, parse_time};
+use crate::store::{Change, Committed, ListFilter, StoreError, parse_time};
 use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
@@ -55,26 +55,17 @@ pub async fn create_report(
     let now = state.clock.now();
     let idem = key.for_request("report", &report);
     let incident = service::incident_from_report(report, &caller, now)?;
-    match state
+    let outcome = state
         .store
         .create_incident(incident, &caller.user, now, idem.as_ref())
-        .await
-    {
-        Ok(committed) => {
-            state.changed();
-            tracing::info!(id = %committed.value.id, actor = %caller.user, "report created");
-            Ok(created(decorate(&state, committed.value), false))
-        }
-        Err(StoreError::Replayed {
-            entity_id,
-            same_request: true,
-        }) => {
-            let incident = state.store.get_incident(&entity_id).await?;
-            tracing::info!(id = %entity_id, actor = %caller.user, "report retried: answered with the first");
-            Ok(created(decorate(&state, incident), true))
-        }
-        Err(e) => Err(e.into()),
-    }
+        .await;
+    let store = state.store.clone();
+    let (status, headers, Json(incident)) = answer_create(&state, outcome, |id| async move {
+        Ok(store.get_incident(&id).await?)
+    })
+    .await?;
+    tracing::info!(id = %incident.id, actor = %caller.user, replayed = !headers.is_empty(), "report created");
+    Ok((status, headers, Json(decorate(&state, incident))))
 }
 
 /// A create's answer: 201 with the record; a retry with the same `Idempotency-Key` gets the
@@ -87,6 +78,30 @@ fn created<T>(value: T, replayed: bool) -> Created<T> {
         headers.insert("idempotent-replayed", HeaderValue::from_static("true"));
     }
     (StatusCode::CREATED, headers, Json(value))
+}
+
+/// Turns a create's outcome into its answer: what it made (and the event pump is woken), or,
+/// for a retry under the same `Idempotency-Key`, what the first request made, read by `first`.
+async fn answer_create<T, F, Fut>(
+    state: &AppState,
+    outcome: Result<Committed<T>, StoreError>,
+    first: F,
+) -> ApiResult<Created<T>>
+where
+    F: FnOnce(String) -> Fut,
+    Fut: std::future::Future<Output = ApiResult<T>>,
+{
+    match outcome {
+        Ok(committed) => {
+            state.changed();
+            Ok(created(committed.value, false))
+        }
+        Err(StoreError::Replayed {
+            entity_id,
+            same_request: true,
+        }) => Ok(created(first(entity_id).await?, true)),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Filters and paging for the incident list.
@@ -301,7 +316,7 @@ pub async fn add_note(
         ));
     }
     let idem = key.for_request(&format!("note {id}"), &note);
-    match state
+    let outcome = state
         .store
         .add_note(
             &id,
@@ -310,26 +325,18 @@ pub async fn add_note(
             state.clock.now(),
             idem.as_ref(),
         )
-        .await
-    {
-        Ok(committed) => {
-            state.changed();
-            Ok(created(committed.value, false))
-        }
-        Err(StoreError::Replayed {
-            entity_id,
-            same_request: true,
-        }) => {
-            let incident = state.store.get_incident(&id).await?;
-            let note = incident
-                .notes
-                .into_iter()
-                .find(|n| n.id == entity_id)
-                .ok_or_else(|| ApiError::not_found(format!("note {entity_id} not found")))?;
-            Ok(created(note, true))
-        }
-        Err(e) => Err(e.into()),
-    }
+        .await;
+    let store = state.store.clone();
+    answer_create(&state, outcome, |note_id| async move {
+        store
+            .get_incident(&id)
+            .await?
+            .notes
+            .into_iter()
+            .find(|n| n.id == note_id)
+            .ok_or_else(|| ApiError::not_found(format!("note {note_id} not found")))
+    })
+    .await
 }
 
 /// Adds a corrective action with owner and due date.
@@ -347,21 +354,15 @@ pub async fn add_action(
     let now = state.clock.now();
     let idem = key.for_request(&format!("action {id}"), &new);
     let action = service::action_from_new(new, &incident, now)?;
-    match state
+    let outcome = state
         .store
         .add_action(action, &caller.user, now, idem.as_ref())
-        .await
-    {
-        Ok(committed) => {
-            state.changed();
-            Ok(created(committed.value, false))
-        }
-        Err(StoreError::Replayed {
-            entity_id,
-            same_request: true,
-        }) => Ok(created(state.store.get_action(&entity_id).await?, true)),
-        Err(e) => Err(e.into()),
-    }
+        .await;
+    let store = state.store.clone();
+    answer_create(&state, outcome, |action_id| async move {
+        Ok(store.get_action(&action_id).await?)
+    })
+    .await
 }
 
 #[cfg(test)]
