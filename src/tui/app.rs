@@ -6,7 +6,7 @@ use super::command::Command;
 use super::form::{Field, Form};
 use super::input::LineInput;
 use super::keymap::{Keymap, Resolution};
-use super::msg::{Effect, Link, Msg, WriteKind, Written};
+use super::msg::{Effect, Link, Msg, Written};
 use super::outbox::{Op, Queue, Stop, Write};
 use super::search::{LocalHit, search_local};
 use super::theme::Theme;
@@ -480,7 +480,7 @@ impl App {
         let Some(entry) = self.outbox.get(id).cloned() else {
             return vec![];
         };
-        let kind = WriteKind::from(&entry.write);
+        let write = entry.write.clone();
         match result {
             Ok(written) => {
                 let versions = match (&entry.write, &written) {
@@ -494,7 +494,7 @@ impl App {
                 };
                 self.outbox.accepted(id, versions);
                 let mut effects = vec![Effect::Outbox(Op::Done { id })];
-                effects.extend(self.written(kind, Ok(written)));
+                effects.extend(self.written(write, Ok(written)));
                 effects
             }
             Err(e) if is_transient(&e) => {
@@ -537,8 +537,8 @@ impl App {
                     current,
                 });
                 self.close_saving_popup();
-                match kind {
-                    WriteKind::Incident(_) => self.written(kind, Err(e)),
+                match write {
+                    Write::Patch { .. } => self.written(write, Err(e)),
                     _ => {
                         self.popup = Some(Popup::Outbox { selected: 0 });
                         self.say(
@@ -575,7 +575,7 @@ impl App {
                     reason: err_text(&e),
                 };
                 let mut effects = vec![Effect::Outbox(refused)];
-                effects.extend(self.written(kind, Err(e)));
+                effects.extend(self.written(write, Err(e)));
                 effects
             }
         }
@@ -713,7 +713,7 @@ impl App {
         }
     }
 
-    fn written(&mut self, kind: WriteKind, result: Result<Written, ClientError>) -> Vec<Effect> {
+    fn written(&mut self, write: Write, result: Result<Written, ClientError>) -> Vec<Effect> {
         // A prompt whose write was in flight closes on success and keeps its text on failure.
         match (&result, &mut self.popup) {
             (Ok(_), Some(Popup::Prompt { .. })) => self.popup = None,
@@ -726,7 +726,7 @@ impl App {
             _ => {}
         }
         match result {
-            Ok(Written::Incident(inc)) if kind == WriteKind::Report => {
+            Ok(Written::Incident(inc)) if matches!(write, Write::Report { .. }) => {
                 self.say(format!("{} reported", inc.id), false);
                 self.arrivals.insert(inc.id.clone());
                 self.absorb(*inc, false);
@@ -759,13 +759,13 @@ impl App {
                 vec![Effect::Fetch(a.incident_id), Effect::LoadBoard]
             }
             Err(e) if e.is_conflict() => {
-                if let WriteKind::Incident(patch) = kind
+                if let Write::Patch { patch, .. } = write
                     && let Some(current) = e
                         .conflict_current()
                         .and_then(|v| serde_json::from_value::<Incident>(v.clone()).ok())
                 {
                     self.popup = Some(Popup::Conflict {
-                        patch,
+                        patch: Box::new(patch),
                         current: Box::new(current),
                     });
                 } else {

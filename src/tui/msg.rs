@@ -3,9 +3,9 @@
 
 use super::outbox::{Entry, Op, Write};
 use crate::client::ClientError;
-use crate::domain::action::{Action, ActionPatch};
+use crate::domain::action::Action;
 use crate::domain::wire::{Board, ServerEvent, Stats};
-use crate::domain::{Incident, IncidentPatch, Note};
+use crate::domain::{Incident, Note};
 use crossterm::event::KeyEvent;
 
 /// The state of the link to the server.
@@ -62,33 +62,6 @@ pub enum Msg {
         /// Matches in all.
         total: usize,
     },
-}
-
-/// Which write finished (to know what to keep on failure).
-#[derive(Debug, Clone, PartialEq)]
-pub enum WriteKind {
-    /// Form saved.
-    Incident(Box<IncidentPatch>),
-    /// Report filed.
-    Report,
-    /// Note added.
-    Note(String),
-    /// Action added.
-    NewAction(String),
-    /// Action changed.
-    Action(Box<ActionPatch>),
-}
-
-impl From<&Write> for WriteKind {
-    fn from(write: &Write) -> Self {
-        match write {
-            Write::Patch { patch, .. } => WriteKind::Incident(Box::new(patch.clone())),
-            Write::Report { .. } => WriteKind::Report,
-            Write::AddNote { text, .. } => WriteKind::Note(text.clone()),
-            Write::AddAction { action, .. } => WriteKind::NewAction(action.title.clone()),
-            Write::PatchAction { patch, .. } => WriteKind::Action(Box::new(patch.clone())),
-        }
-    }
 }
 
 impl Effect {
