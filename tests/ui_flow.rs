@@ -3,7 +3,7 @@
 //! Each test starts its own server on a loopback port with a fresh SQLite database in a
 //! temporary directory, mints tokens straight into its store, files reports through the API and
 //! then drives the console with key presses. A small driver runs every `Effect` the app returns
-//! with `triage::tui::effects::spawn` (the console's own effect runner), feeds the resulting
+//! with `triage::tui::effects::Runner` (the console's own effect runner), feeds the resulting
 //! messages back into `App::update`, and repeats until no effect is outstanding. What the
 //! console did is then checked on the server through `ApiClient`.
 //!

@@ -64,7 +64,7 @@ async fn send(client: &ApiClient, entry: Entry) -> Result<Written, ClientError> 
 }
 
 /// Starts the work an effect asks for (outbox records are the [`Runner`]'s job).
-pub fn spawn(client: &ApiClient, effect: Effect, tx: &UnboundedSender<Msg>) {
+fn spawn(client: &ApiClient, effect: Effect, tx: &UnboundedSender<Msg>) {
     let client = client.clone();
     let tx = tx.clone();
     tokio::spawn(async move {
